@@ -1,0 +1,115 @@
+import type { ValidationIssue } from "../errors";
+import type { CompiledRule } from "../rules/types";
+import type { RuleState } from "../state/rule-state";
+
+/** Where a definition last came from: the rules directory, the dashboard editor, a CLI import. */
+export type RuleOrigin = "filesystem" | "dashboard" | "import";
+
+export const SYSTEM_EXPIRY_ACTOR = "system:expiry";
+
+/** A stored rule definition with its bookkeeping and its effective state. */
+export interface RuleRecord {
+  ruleId: string;
+  ruleVersion: number;
+  name: string;
+  yamlText: string;
+  revision: number;
+  origin: RuleOrigin;
+  sourcePath: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+  /** Effective state at the time of reading (an expired state reads as the default). */
+  state: RuleState;
+  rule: CompiledRule;
+}
+
+interface ChangeMeta {
+  /** Position in the `ttp_change` feed; null for the filesystem backend's in-memory changes. */
+  seq: number | null;
+  actor: string | null;
+  at: string;
+}
+
+export type RuleChange =
+  | (ChangeMeta & { kind: "definition"; ruleId: string; rule: CompiledRule; revision: number })
+  | (ChangeMeta & { kind: "deleted"; ruleId: string })
+  | (ChangeMeta & { kind: "state"; ruleId: string; state: RuleState; autoRevert: boolean });
+
+/** Marker telling a subscriber it fell too far behind and must reload before continuing. */
+export interface ResyncMarker {
+  kind: "resync";
+  reason: string;
+}
+
+export type ChangeEvent = RuleChange | ResyncMarker;
+
+/** A row of the audit log (`ttp_change`). */
+export interface ChangeLogEntry {
+  seq: number;
+  ruleId: string;
+  kind: "definition" | "deleted" | "state";
+  actor: string;
+  at: string;
+  reason: string | null;
+  autoRevert: boolean;
+  /** Snapshots: for definitions `{yaml, revision, rule_version, origin}`; for state a RuleState; null when absent. */
+  before: unknown;
+  after: unknown;
+}
+
+export interface LoadedRules {
+  rules: CompiledRule[];
+  /** Feed position the snapshot corresponds to: changes with seq ≤ this are already included. */
+  seq: number | null;
+}
+
+export interface SubscribeOptions {
+  signal?: AbortSignal;
+  /** Buffered changes beyond this make the subscriber receive one resync marker instead. */
+  maxBuffered?: number;
+}
+
+export interface UpsertOptions {
+  actor: string;
+  expectedRevision?: number;
+  origin?: RuleOrigin;
+  sourcePath?: string | null;
+}
+
+export interface DeleteOptions {
+  actor: string;
+  expectedRevision?: number;
+  reason?: string;
+}
+
+export interface HistoryQuery {
+  ruleId?: string;
+  limit: number;
+  /** Only entries with seq strictly below this. */
+  before?: number;
+}
+
+/** The one contract both backends implement (SPEC §3). */
+export interface RuleStore {
+  readonly backend: "filesystem" | "sqlite" | "postgres";
+  /** Every loadable rule, with its stored state stamped in. */
+  loadCompiled(): Promise<LoadedRules>;
+  /** Effective state; the default for unknown rules. Never throws for a missing rule. */
+  getState(ruleId: string): Promise<RuleState>;
+  /** Validates and stores a state; NotFoundError for an unknown rule, ValidationError for bad input. */
+  setState(ruleId: string, input: unknown, actor: string): Promise<RuleState>;
+  /** Back to the default state (recorded like any change). NotFoundError for an unknown rule. */
+  clearState(ruleId: string, actor: string, reason?: string): Promise<RuleState>;
+  /** Registers synchronously; yields one change per edit in order; ends on return() or abort. */
+  subscribeChanges(options?: SubscribeOptions): AsyncIterableIterator<ChangeEvent>;
+  listRules(): Promise<RuleRecord[]>;
+  /** NotFoundError when absent. */
+  getRule(ruleId: string): Promise<RuleRecord>;
+  /** Validates then stores the original text; ConflictError on a stale expectedRevision. */
+  upsertRule(yamlText: string, options: UpsertOptions): Promise<RuleRecord>;
+  deleteRule(ruleId: string, options: DeleteOptions): Promise<void>;
+  history(query: HistoryQuery): Promise<ChangeLogEntry[]>;
+  /** Current problems (e.g. a malformed rule file that keeps its last good version live). */
+  problems(): ValidationIssue[];
+  close(): Promise<void>;
+}
