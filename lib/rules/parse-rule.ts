@@ -1,7 +1,13 @@
+import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { findTactic, findTechnique } from "../attack/catalog";
 import type { ValidationIssue } from "../errors";
 import { ValidationError } from "../errors";
-import type { RuleState } from "../state/rule-state";
-import type { CompiledRule } from "./types";
+import { defaultState, type RuleState } from "../state/rule-state";
+import { fieldFor, matchesEvent } from "./match-event";
+import { compilePattern } from "./pattern";
+import { RuleDocument } from "./schema";
+import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
+import { KNOWN_SOURCE_KINDS } from "./types";
 
 export interface ParseRuleOptions {
   /** File path or rule id used in issue locations. */
@@ -21,9 +27,160 @@ export interface ParseRuleResult {
   issues: ValidationIssue[];
 }
 
+/** Rule files are small; a megabyte is a mistake (or an attack on the editor endpoint). */
+export const MAX_RULE_BYTES = 1024 * 1024;
+const KNOWN_KINDS: ReadonlySet<string> = new Set(KNOWN_SOURCE_KINDS);
+const EMIT_KEYS = new Set(["technique_id", "sub_technique_id", "tactic", "confidence"]);
+type Path = (string | number)[];
+
 /** Parses and validates one rule document (SPEC §1). Pure; never throws for bad input. */
-export function parseRule(_yamlText: string, _options: ParseRuleOptions): ParseRuleResult {
-  throw new Error("parseRule: being implemented");
+export function parseRule(yamlText: string, options: ParseRuleOptions): ParseRuleResult {
+  const source = options.source;
+  const issues: ValidationIssue[] = [];
+  const push = (path: Path, line: number, column: number, message: string, severity: "error" | "warning" = "error"): void => {
+    issues.push({ source, path, line, column, message, severity });
+  };
+
+  if (typeof yamlText !== "string") {
+    push([], 1, 1, "rule text must be a string");
+    return { rule: null, issues };
+  }
+  if (Buffer.byteLength(yamlText, "utf8") > MAX_RULE_BYTES) {
+    push([], 1, 1, `rule text is larger than ${MAX_RULE_BYTES} bytes`);
+    return { rule: null, issues };
+  }
+
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  if (list.length === 0) {
+    push([], 1, 1, "the file is empty: a rule needs rule_id, rule_version, name, applies_to, match and emits");
+    return { rule: null, issues };
+  }
+  const doc = list[0] as Document.Parsed;
+  for (const extra of list.slice(1)) {
+    const at = lineCounter.linePos(extra.range[0]);
+    push([], at.line, at.col, "only one YAML document per rule file: remove the extra '---' document");
+  }
+  for (const err of doc.errors) {
+    const at = lineCounter.linePos(err.pos[0]);
+    push([], at.line, at.col, `YAML: ${firstLine(err.message)}`);
+  }
+  if (issues.length > 0) return { rule: null, issues };
+
+  const locate = (path: Path): { line: number; column: number } => locatePath(doc, lineCounter, path);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    push([], 1, 1, `YAML: ${err instanceof Error ? firstLine(err.message) : String(err)}`);
+    return { rule: null, issues };
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    push([], 1, 1, "a rule must be a YAML mapping (key: value lines), not a list or a scalar");
+    return { rule: null, issues };
+  }
+
+  const parsed = RuleDocument.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+      const at = locate(path);
+      push(path, at.line, at.column, issue.message);
+    }
+  }
+
+  // Checks the schema cannot express (they need positions or the catalog), run even when the
+  // schema failed elsewhere so every problem is reported at once.
+  const raw = data as Record<string, unknown>;
+  const ruleId = typeof raw.rule_id === "string" ? raw.rule_id : null;
+  if (options.expectedRuleId !== undefined && ruleId !== null && ruleId !== options.expectedRuleId) {
+    const at = locate(["rule_id"]);
+    push(["rule_id"], at.line, at.column, `rule_id "${ruleId}" must equal the file name stem "${options.expectedRuleId}"`);
+  }
+  if (Array.isArray(raw.applies_to)) {
+    raw.applies_to.forEach((k, i) => {
+      if (typeof k === "string" && !KNOWN_KINDS.has(k)) {
+        const at = locate(["applies_to", i]);
+        push(["applies_to", i], at.line, at.column, `unknown source kind "${k}" (known: ${KNOWN_SOURCE_KINDS.join(", ")})`, "warning");
+      }
+    });
+  }
+  if (Array.isArray(raw.emits)) {
+    raw.emits.forEach((e, i) => {
+      if (e === null || typeof e !== "object") return;
+      const emit = e as Record<string, unknown>;
+      for (const key of Object.keys(emit)) {
+        if (!EMIT_KEYS.has(key)) {
+          const at = locate(["emits", i, key]);
+          push(["emits", i, key], at.line, at.column, `unknown key "${key}" in emits (expected technique_id, sub_technique_id, tactic, confidence); it is ignored`, "warning");
+        }
+      }
+      catalogWarnings(emit, ["emits", i], locate, push);
+    });
+  }
+
+  let matcher: PatternMatcher | null = null;
+  const rawMatch = raw.match as Record<string, unknown> | undefined;
+  if (rawMatch && typeof rawMatch === "object" && typeof rawMatch.pattern === "string" && rawMatch.pattern.length > 0 && rawMatch.kind === undefined) {
+    const compiled = compilePattern(rawMatch.pattern);
+    if (compiled.ok) {
+      matcher = compiled.matcher;
+    } else {
+      for (const p of compiled.problems) {
+        const at = locatePatternOffset(doc, lineCounter, yamlText, p.offset) ?? locate(["match", "pattern"]);
+        push(["match", "pattern"], at.line, at.column, `pattern: ${p.message}`);
+      }
+    }
+  }
+
+  if (!parsed.success || issues.some((i) => i.severity === "error")) return { rule: null, issues };
+
+  const d = parsed.data;
+  const match: MatchSpec =
+    d.match.kind !== undefined
+      ? { type: "analyzer", kind: d.match.kind, params: Object.freeze(analyzerParams(d.match)) }
+      : { type: "pattern", pattern: d.match.pattern as string, field: d.match.field ?? null };
+  const emits: Emit[] = d.emits.map((e) =>
+    Object.freeze({
+      technique_id: e.technique_id,
+      sub_technique_id: e.sub_technique_id ?? null,
+      tactic: e.tactic,
+      confidence: e.confidence,
+    }),
+  );
+  const tests: RuleTestCase[] = (d.tests ?? []).map((t, index) => {
+    const at = locate(["tests", index]);
+    return Object.freeze({
+      event: Object.freeze({ ...(t.event.source_kind !== undefined ? { source_kind: t.event.source_kind } : {}), payload: Object.freeze({ ...t.event.payload }) }),
+      expect: Object.freeze([...t.expect]),
+      line: at.line,
+      column: at.column,
+      index,
+    });
+  });
+  const rule: CompiledRule = Object.freeze({
+    ruleId: d.rule_id,
+    ruleVersion: d.rule_version,
+    name: d.name,
+    description: d.description,
+    appliesTo: new Set(d.applies_to) as ReadonlySet<string>,
+    match: Object.freeze(match),
+    emits: Object.freeze(emits),
+    evidenceFields: Object.freeze([...d.evidence_fields]),
+    matcher,
+    tests: Object.freeze(tests),
+    state: Object.freeze({ ...(options.state ?? defaultState()) }),
+    yamlText,
+  });
+
+  if (options.runTests !== false) {
+    for (const failure of runRuleTests(rule)) {
+      push(["tests", failure.index], failure.line, failure.column, failure.message);
+    }
+    if (issues.some((i) => i.severity === "error")) return { rule: null, issues };
+  }
+  return { rule, issues };
 }
 
 /** Like parseRule but throws ValidationError when the document has errors. */
@@ -31,4 +188,134 @@ export function compileRule(yamlText: string, options: ParseRuleOptions): Compil
   const { rule, issues } = parseRule(yamlText, options);
   if (!rule) throw new ValidationError(issues);
   return rule;
+}
+
+export interface RuleTestFailure {
+  index: number;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * Runs the rule's `tests:` examples (SPEC §1.2) with the engine's matching semantics and the
+ * default state: a positive example must emit every expected technique id, a negative one
+ * (empty expect) nothing.
+ */
+export function runRuleTests(rule: CompiledRule): RuleTestFailure[] {
+  const failures: RuleTestFailure[] = [];
+  if (rule.match.type !== "pattern") return failures;
+  const firstKind = [...rule.appliesTo][0] ?? "";
+  for (const t of rule.tests) {
+    const kind = t.event.source_kind ?? firstKind;
+    const fired = matchesEvent(rule, kind, t.event.payload);
+    const emitted = new Set<string>();
+    if (fired) {
+      for (const e of rule.emits) {
+        emitted.add(e.technique_id);
+        if (e.sub_technique_id) emitted.add(e.sub_technique_id);
+      }
+    }
+    const where = `tests[${t.index}]`;
+    if (t.expect.length === 0) {
+      if (fired) failures.push({ index: t.index, line: t.line, column: t.column, message: `${where}: negative example matched but must not (${describeField(rule, kind, t.event.payload)})` });
+      continue;
+    }
+    const missing = t.expect.filter((id) => !emitted.has(id));
+    if (missing.length > 0) {
+      const why = fired ? `the rule emits ${[...emitted].join(", ")}` : `no match (${describeField(rule, kind, t.event.payload)})`;
+      failures.push({ index: t.index, line: t.line, column: t.column, message: `${where}: expected ${missing.join(", ")} but ${why}` });
+    }
+  }
+  return failures;
+}
+
+function describeField(rule: CompiledRule, kind: string, payload: Readonly<Record<string, unknown>>): string {
+  if (!rule.appliesTo.has(kind)) return `source kind "${kind}" is not in applies_to`;
+  const field = fieldFor(rule.match.type === "pattern" ? rule.match.field : null, kind);
+  if (field === null) return `source kind "${kind}" has no default field; set match.field`;
+  const v = payload[field];
+  if (v === undefined) return `payload has no "${field}"`;
+  if (typeof v !== "string") return `payload.${field} is not a string`;
+  return `searched payload.${field}`;
+}
+
+function catalogWarnings(
+  emit: Record<string, unknown>,
+  base: Path,
+  locate: (p: Path) => { line: number; column: number },
+  push: (path: Path, line: number, column: number, message: string, severity?: "error" | "warning") => void,
+): void {
+  const tech = typeof emit.technique_id === "string" ? emit.technique_id : null;
+  const sub = typeof emit.sub_technique_id === "string" ? emit.sub_technique_id : null;
+  const tactic = typeof emit.tactic === "string" ? emit.tactic : null;
+  if (tech && /^T\d{4}$/.test(tech)) {
+    const t = findTechnique(tech);
+    if (!t) {
+      const at = locate([...base, "technique_id"]);
+      push([...base, "technique_id"], at.line, at.column, `technique ${tech} is not in the bundled ATT&CK catalog`, "warning");
+    } else if (tactic && /^TA\d{4}$/.test(tactic) && !t.tactics.includes(tactic)) {
+      const at = locate([...base, "tactic"]);
+      const names = t.tactics.map((id) => `${id} ${findTactic(id)?.name ?? ""}`.trim()).join(", ");
+      push([...base, "tactic"], at.line, at.column, `technique ${tech} (${t.name}) is not under tactic ${tactic}; ATT&CK lists ${names}`, "warning");
+    }
+  }
+  if (tactic && /^TA\d{4}$/.test(tactic) && !findTactic(tactic)) {
+    const at = locate([...base, "tactic"]);
+    push([...base, "tactic"], at.line, at.column, `tactic ${tactic} is not in the bundled ATT&CK catalog`, "warning");
+  }
+  if (sub && /^T\d{4}\.\d{3}$/.test(sub) && !findTechnique(sub)) {
+    const at = locate([...base, "sub_technique_id"]);
+    push([...base, "sub_technique_id"], at.line, at.column, `sub-technique ${sub} is not in the bundled ATT&CK catalog`, "warning");
+  }
+}
+
+function analyzerParams(match: Record<string, unknown>): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(match)) if (k !== "kind") params[k] = v;
+  return params;
+}
+
+/** 1-based line:column of the node at `path`, or of its nearest existing ancestor. */
+function locatePath(doc: Document.Parsed, lc: LineCounter, path: Path): { line: number; column: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const sub = path.slice(0, n);
+    const node = sub.length === 0 ? doc.contents : (doc.getIn(sub, true) as unknown);
+    if (isNode(node) && node.range) {
+      // For a missing key, point at the parent mapping's first key rather than its end.
+      const p = lc.linePos((node as Node).range?.[0] ?? 0);
+      return { line: p.line, column: p.col };
+    }
+    if (isPair(node) && isNode(node.key) && node.key.range) {
+      const p = lc.linePos(node.key.range[0]);
+      return { line: p.line, column: p.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+/**
+ * Exact position of a pattern offset when the scalar's source text maps 1:1 onto its value
+ * (plain or single-quoted without escapes, on one line); otherwise null (caller uses the node).
+ */
+function locatePatternOffset(doc: Document.Parsed, lc: LineCounter, text: string, offset: number): { line: number; column: number } | null {
+  const contents = doc.contents;
+  if (!isMap(contents)) return null;
+  const node = doc.getIn(["match", "pattern"], true);
+  if (!isScalar(node) || !node.range || typeof node.value !== "string") return null;
+  const [start, end] = node.range;
+  const src = text.slice(start, end);
+  const value = node.value;
+  let contentStart: number;
+  if (node.type === "PLAIN" && src === value) contentStart = start;
+  else if (node.type === "QUOTE_SINGLE" && src === `'${value}'`) contentStart = start + 1;
+  else if (node.type === "QUOTE_DOUBLE" && src === `"${value}"`) contentStart = start + 1;
+  else return null;
+  if (value.includes("\n")) return null;
+  const p = lc.linePos(contentStart + Math.min(offset, value.length));
+  return { line: p.line, column: p.col };
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0] ?? s;
 }

@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import { compileRule } from "../rules/parse-rule";
+import { ruleYaml } from "../rules/testing/fixtures";
+import type { RuleState } from "../state/rule-state";
+import { Engine } from "./engine";
+import { TAG_NAMESPACE, tagId } from "./tag-id";
+import type { TtpEvent } from "./types";
+
+const T0 = Date.parse("2026-11-29T10:00:00Z");
+const rule = (id: string, opts: Parameters<typeof ruleYaml>[1] = {}, state?: RuleState) =>
+  compileRule(ruleYaml(id, opts), { source: id, ...(state ? { state } : {}) });
+const cmd = (text: string, extra: Record<string, unknown> = {}): TtpEvent => ({
+  source_kind: "command",
+  source_id: "cmd_1",
+  attacker_uuid: "att-1",
+  session_id: "s-1",
+  payload: { command_text: text, ...extra },
+});
+const st = (s: Partial<RuleState>): RuleState => ({ state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: "ana", set_at: "2026-11-29T09:00:00.000Z", ...s });
+
+describe("tag ids (DECNET compatible)", () => {
+  it("uses DECNET's namespace and reproduces the golden values", () => {
+    expect(TAG_NAMESPACE).toBe("1ca31f08-5522-5aae-8371-fe81f0e39de3");
+    expect(tagId("command", "cmd_42", "R0014", 2, "T1083", null)).toBe("9aa491e5-f03b-5d8f-9eb5-161becedcdd6");
+    expect(tagId("command", "cmd_42", "R0015", 1, "T1548", "T1548.001")).toBe("4fd57b14-c135-544c-97d9-4fabc1051584");
+  });
+});
+
+describe("Engine", () => {
+  it("emits one tag per emits entry with DECNET fields, evidence and command aux fields", () => {
+    const e = new Engine({ clock: () => T0 });
+    e.replaceAll([rule("R1", { evidence: ["command_text", "absent_key"] })]);
+    const tags = e.evaluate(cmd("uname -a", { uid: 0, user: "root", src: "1.2.3.4", pwd: "/root", other: "x" }));
+    expect(tags).toEqual([
+      {
+        uuid: tagId("command", "cmd_1", "R1", 1, "T1082", null),
+        source_kind: "command",
+        source_id: "cmd_1",
+        attacker_uuid: "att-1",
+        identity_uuid: null,
+        session_id: "s-1",
+        decky_id: null,
+        tactic: "TA0007",
+        technique_id: "T1082",
+        sub_technique_id: null,
+        confidence: 0.6,
+        rule_id: "R1",
+        rule_version: 1,
+        evidence: { command_text: "uname -a", uid: 0, user: "root", src: "1.2.3.4", pwd: "/root" },
+      },
+    ]);
+  });
+
+  it("searches (unanchored) the default field per kind, or match.field", () => {
+    const e = new Engine();
+    e.replaceAll([
+      rule("R1"),
+      rule("R2", { appliesTo: ["http_request"], pattern: "\\.\\./", technique: "T1083" }),
+      rule("R3", { appliesTo: ["http_request"], pattern: "(?i)zgrab", field: "user_agent", technique: "T1595", tactic: "TA0043" }),
+    ]);
+    expect(e.evaluate(cmd("cd /tmp; uname -a; id")).map((t) => t.rule_id)).toEqual(["R1"]);
+    const http: TtpEvent = { source_kind: "http_request", source_id: "h1", payload: { raw_url: "/a/../../etc/passwd", user_agent: "Mozilla/5.0 zgrab/0.x" } };
+    expect(e.evaluate(http).map((t) => t.rule_id)).toEqual(["R2", "R3"]);
+  });
+
+  it("a missing or non-string field does not match; other kinds are not evaluated", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R1")]);
+    expect(e.evaluate({ source_kind: "command", source_id: "x", payload: {} })).toEqual([]);
+    expect(e.evaluate({ source_kind: "command", source_id: "x", payload: { command_text: ["uname -a"] } })).toEqual([]);
+    expect(e.evaluate({ source_kind: "http_request", source_id: "x", payload: { command_text: "uname -a" } })).toEqual([]);
+  });
+
+  it("analyzer rules are kept but not evaluated", () => {
+    const analyzer = compileRule(ruleYaml("R9").replace(/match:\n.*\n/, "match:\n  kind: lifter:session_timing\n"), { source: "R9" });
+    const e = new Engine();
+    e.replaceAll([analyzer, rule("R1")]);
+    expect(e.get("R9")).toBe(analyzer);
+    expect(e.stats()).toMatchObject({ rules: 2, patternRules: 1, analyzerRules: 1 });
+    expect(e.evaluate(cmd("uname -a")).map((t) => t.rule_id)).toEqual(["R1"]);
+  });
+
+  it("disabled never fires; clipped lowers (never raises) confidence", () => {
+    const e = new Engine({ clock: () => T0 });
+    e.replaceAll([rule("R1", { confidence: 0.9 }), rule("R2", { confidence: 0.2, technique: "T1083" })]);
+    e.restamp("R1", st({ state: "clipped", confidence_max: 0.5 }));
+    e.restamp("R2", st({ state: "clipped", confidence_max: 0.5 }));
+    expect(e.evaluate(cmd("uname -a")).map((t) => [t.rule_id, t.confidence])).toEqual([
+      ["R1", 0.5],
+      ["R2", 0.2],
+    ]);
+    e.restamp("R1", st({ state: "disabled" }));
+    expect(e.evaluate(cmd("uname -a")).map((t) => t.rule_id)).toEqual(["R2"]);
+  });
+
+  it("an expired disable fires again at the instant it expires (no store needed)", () => {
+    let now = T0;
+    const e = new Engine({ clock: () => now });
+    e.replaceAll([rule("R1", {}, st({ state: "disabled", expires_at: new Date(T0 + 1000).toISOString() }))]);
+    expect(e.evaluate(cmd("uname -a"))).toHaveLength(0);
+    now = T0 + 999;
+    expect(e.evaluate(cmd("uname -a"))).toHaveLength(0);
+    now = T0 + 1000;
+    expect(e.evaluate(cmd("uname -a"))).toHaveLength(1);
+    now = T0 + 10_000_000;
+    expect(e.evaluate(cmd("uname -a"))).toHaveLength(1);
+  });
+
+  it("an expired clip stops clipping", () => {
+    let now = T0;
+    const e = new Engine({ clock: () => now });
+    e.replaceAll([rule("R1", { confidence: 0.9 }, st({ state: "clipped", confidence_max: 0.1, expires_at: new Date(T0 + 5).toISOString() }))]);
+    expect(e.evaluate(cmd("uname -a"))[0]?.confidence).toBe(0.1);
+    now = T0 + 5;
+    expect(e.evaluate(cmd("uname -a"))[0]?.confidence).toBe(0.9);
+  });
+
+  it("install replaces a definition, evict and delete remove it from every kind", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R1"), rule("R2", { pattern: "\\bid\\b", technique: "T1033" })]);
+    expect(e.evaluate(cmd("uname -a; id")).map((t) => t.rule_id)).toEqual(["R1", "R2"]);
+    e.install(rule("R1", { pattern: "\\bwhoami\\b", version: 2 }));
+    expect(e.evaluate(cmd("uname -a; id")).map((t) => t.rule_id)).toEqual(["R2"]);
+    expect(e.evaluate(cmd("whoami"))[0]?.rule_version).toBe(2);
+    expect(e.delete("R2")).toBe(true);
+    expect(e.evaluate(cmd("uname -a; id"))).toEqual([]);
+    expect(e.get("R2")).toBeUndefined();
+    expect(e.evict("R2")).toBe(false);
+    e.install(rule("R3", { appliesTo: ["command", "http_request"], pattern: "passwd", field: "command_text" }));
+    e.evict("R3");
+    expect(e.evaluate({ source_kind: "http_request", source_id: "h", payload: { command_text: "passwd" } })).toEqual([]);
+  });
+
+  it("restamp keeps the definition and an in-flight snapshot stays consistent", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R1")]);
+    const before = e.get("R1");
+    e.restamp("R1", st({ state: "disabled" }));
+    expect(e.get("R1")?.matcher).toBe(before?.matcher);
+    expect(before?.state.state).toBe("enabled");
+    expect(e.restamp("nope", st({}))).toBe(false);
+  });
+
+  it("the ownership predicate keeps foreign rules out", () => {
+    const e = new Engine({ owns: (r) => r.ruleId.startsWith("A") });
+    e.replaceAll([rule("A1"), rule("B1")]);
+    expect(e.rules().map((r) => r.ruleId)).toEqual(["A1"]);
+    expect(e.install(rule("B2"))).toBe(false);
+    expect(e.size).toBe(1);
+  });
+
+  it("many rules of one kind are matched in one pass and tags come out in rule order", () => {
+    const rules = Array.from({ length: 50 }, (_, i) => rule(`R${String(i).padStart(3, "0")}`, { pattern: i % 2 === 0 ? "tool" : `tool${i}\\b` }));
+    const e = new Engine();
+    e.replaceAll(rules.reverse());
+    const ids = e.evaluate(cmd("run tool7 now")).map((t) => t.rule_id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toContain("R007");
+    expect(ids).not.toContain("R009");
+    expect(ids).toHaveLength(26);
+  });
+
+  it("stays linear on adversarial input up to 64 KiB", () => {
+    const e = new Engine();
+    e.replaceAll([
+      rule("R1", { pattern: "(?:echo|printf)\\s+[^\\n;|]*(?:eval\\(|exec\\()[^\\n;|]*>\\s*[^\\n;|]*\\.(?:php|jsp)\\b" }),
+      rule("R2", { pattern: "(\\w+\\s?)+$" }),
+    ]);
+    const evil = ("echo " + "eval(".repeat(13_000)).slice(0, 65_536);
+    const t = performance.now();
+    e.evaluate(cmd(evil));
+    e.evaluate(cmd("a ".repeat(30_000) + "!"));
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+});

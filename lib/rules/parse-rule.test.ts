@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseRule, compileRule } from "./parse-rule";
+import { isRuleFileName, loadRulesDir } from "./rule-files";
+import { ruleJsonSchema } from "./schema";
+import { ruleYaml } from "./testing/fixtures";
+import { ValidationError } from "../errors";
+
+const errors = (text: string, opts: { expectedRuleId?: string } = {}) =>
+  parseRule(text, { source: "r.yaml", ...opts }).issues.filter((i) => i.severity === "error");
+
+describe("parseRule", () => {
+  it("compiles a valid rule into an immutable record that keeps the original text", () => {
+    const text = ruleYaml("R1", { sub: "T1082.001", technique: "T1082" }).replace("T1082.001", "");
+    const rule = compileRule(ruleYaml("R1"), { source: "R1.yaml" });
+    expect(rule.ruleId).toBe("R1");
+    expect(rule.description).toBe("test rule R1");
+    expect(rule.yamlText).toContain("# test rule R1");
+    expect(rule.appliesTo.has("command")).toBe(true);
+    expect(rule.emits[0]).toEqual({ technique_id: "T1082", sub_technique_id: null, tactic: "TA0007", confidence: 0.6 });
+    expect(rule.state.state).toBe("enabled");
+    expect(Object.isFrozen(rule)).toBe(true);
+    expect(Object.isFrozen(rule.emits[0])).toBe(true);
+    expect(text).toBeTypeOf("string");
+  });
+
+  it("defaults description to empty and keeps unknown top-level keys in the text", () => {
+    const text = ruleYaml("R1").replace(/description:.*\n/, "") + "owner: blue-team\n";
+    const rule = compileRule(text, { source: "R1" });
+    expect(rule.description).toBe("");
+    expect(rule.yamlText).toContain("owner: blue-team");
+  });
+
+  it("reports every problem at once, with YAML path and line:column", () => {
+    const text = [
+      "rule_id: bad-id", // 1
+      "rule_version: 0", // 2
+      "name: x", // 3
+      "applies_to: []", // 4
+      "match:", // 5
+      "  pattern: 'a(?<=b)'", // 6
+      "emits:", // 7
+      "  - technique_id: T1059", // 8
+      "    sub_technique_id: T1082.001", // 9
+      "    tactic: TA02", // 10
+      "    confidence: 1.2", // 11
+    ].join("\n");
+    const errs = errors(text);
+    const at = (p: string) => errs.find((e) => e.path.join(".") === p);
+    expect(at("rule_id")).toMatchObject({ line: 1, column: 10 });
+    expect(at("rule_version")).toMatchObject({ line: 2, column: 15 });
+    expect(at("applies_to")?.message).toMatch(/at least one source kind/);
+    expect(at("applies_to")).toMatchObject({ line: 4, column: 13 });
+    expect(at("match.pattern")).toMatchObject({ line: 6, column: 14 }); // the "(?<=" itself
+    expect(at("match.pattern")?.message).toMatch(/lookbehind/);
+    expect(at("emits.0.sub_technique_id")?.message).toMatch(/must extend technique_id T1059/);
+    expect(at("emits.0.tactic")).toMatchObject({ line: 10, column: 13 });
+    expect(at("emits.0.confidence")).toMatchObject({ line: 11, column: 17 });
+    expect(errs.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it("an empty applies_to is a validation error, not a silent delete", () => {
+    const errs = errors(ruleYaml("R1", { appliesTo: [] }));
+    expect(errs.map((e) => e.path.join("."))).toContain("applies_to");
+  });
+
+  it("reports missing required fields at the mapping", () => {
+    const errs = errors("rule_id: R1\n");
+    const paths = errs.map((e) => e.path.join("."));
+    expect(paths).toEqual(expect.arrayContaining(["rule_version", "name", "applies_to", "match", "emits"]));
+  });
+
+  it("reports YAML syntax errors and duplicate keys with positions", () => {
+    expect(errors("rule_id: R1\nname: [unclosed\n")[0]?.line).toBeGreaterThanOrEqual(2);
+    const dup = errors(ruleYaml("R1") + "rule_id: R2\n");
+    expect(dup[0]?.message).toMatch(/unique/);
+    expect(errors("- a\n- b\n")[0]?.message).toMatch(/mapping/);
+    expect(errors("")[0]?.message).toMatch(/empty/);
+    expect(errors(ruleYaml("R1") + "---\nrule_id: R2\n")[0]?.message).toMatch(/one YAML document/);
+  });
+
+  it("requires the file stem to equal rule_id", () => {
+    expect(errors(ruleYaml("R1"), { expectedRuleId: "R2" })[0]?.message).toMatch(/must equal the file name stem "R2"/);
+  });
+
+  it("accepts analyzer rules and keeps their params verbatim", () => {
+    const text = ruleYaml("R1").replace(/match:\n.*\n/, "match:\n  kind: lifter:session_timing\n  min_commands: 5\n  window: {seconds: 10}\n");
+    const rule = compileRule(text, { source: "R1" });
+    expect(rule.match).toEqual({ type: "analyzer", kind: "lifter:session_timing", params: { min_commands: 5, window: { seconds: 10 } } });
+    expect(rule.matcher).toBeNull();
+  });
+
+  it("refuses a match with neither or both of pattern and kind", () => {
+    expect(errors(ruleYaml("R1").replace(/match:\n.*\n/, "match:\n  field: x\n"))[0]?.message).toMatch(/either pattern/);
+    expect(errors(ruleYaml("R1").replace(/match:\n/, "match:\n  kind: lifter:x\n"))[0]?.message).toMatch(/both pattern and kind/);
+  });
+
+  it("warns (not errors) on unknown source kinds and catalog mismatches", () => {
+    const r = parseRule(ruleYaml("R1", { appliesTo: ["command", "smtp_banner"], tactic: "TA0002" }), { source: "R1" });
+    expect(r.rule).not.toBeNull();
+    const warnings = r.issues.filter((i) => i.severity === "warning").map((i) => i.message);
+    expect(warnings.some((w) => /unknown source kind "smtp_banner"/.test(w))).toBe(true);
+    expect(warnings.some((w) => /not under tactic TA0002/.test(w))).toBe(true);
+  });
+
+  it("runs tests: examples and reports each failing one with its line", () => {
+    const good = ruleYaml("R1", {
+      extra: [
+        "tests:",
+        "  - event: {payload: {command_text: 'uname -a'}}",
+        "    expect: [T1082]",
+        "  - event: {payload: {command_text: 'unamed'}}",
+        "    expect: []",
+      ].join("\n"),
+    });
+    expect(parseRule(good, { source: "R1" }).rule).not.toBeNull();
+    const bad = ruleYaml("R1", {
+      extra: [
+        "tests:", // 14
+        "  - event: {payload: {command_text: 'uname -r'}}", // 17
+        "    expect: [T1082]",
+        "  - event: {payload: {command_text: 'x; uname -a'}}", // 19
+        "    expect: []",
+        "  - event: {source_kind: http_request, payload: {raw_url: 'uname -a'}}",
+        "    expect: [T1082]",
+      ].join("\n"),
+    });
+    const errs = errors(bad);
+    expect(errs.map((e) => [e.line, e.path.join(".")])).toEqual([
+      [15, "tests.0"],
+      [17, "tests.1"],
+      [19, "tests.2"],
+    ]);
+    expect(errs[2]?.message).toMatch(/not in applies_to/);
+  });
+
+  it("throws a typed ValidationError from compileRule", () => {
+    expect(() => compileRule("rule_id: 1\n", { source: "x" })).toThrow(ValidationError);
+  });
+
+  it("derives a JSON schema for the editor from the same zod schema", () => {
+    const schema = ruleJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["rule_id", "match", "emits", "tests"]));
+    expect(schema.required).toEqual(expect.arrayContaining(["rule_id", "rule_version", "name", "applies_to", "match", "emits"]));
+  });
+});
+
+describe("rule files", () => {
+  it("only names fully matching [A-Za-z0-9_]+.ya?ml are rule files", () => {
+    for (const ok of ["R1.yaml", "r_2.yml", "ABC.yaml"]) expect(isRuleFileName(ok)).toBe(true);
+    for (const no of [".R1.yaml", "R1.yaml~", "R1.yaml.swp", "R-1.yaml", "R1.YAML", "R1.yaml.bak", "R1.json", "#R1.yaml#"]) expect(isRuleFileName(no)).toBe(false);
+  });
+
+  it("loads a directory, ignoring non-rule files and sub-directories, and flags duplicate ids", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ttp-rules-"));
+    writeFileSync(path.join(dir, "R1.yaml"), ruleYaml("R1"));
+    writeFileSync(path.join(dir, "R2.yml"), ruleYaml("R2"));
+    writeFileSync(path.join(dir, ".R1.yaml.swp"), "garbage: [");
+    writeFileSync(path.join(dir, "notes.txt"), "hello");
+    mkdirSync(path.join(dir, "sub.yaml"));
+    writeFileSync(path.join(dir, "R3.yaml"), ruleYaml("R3"));
+    writeFileSync(path.join(dir, "R3.yml"), ruleYaml("R3"));
+    const loaded = await loadRulesDir(dir);
+    expect(loaded.rules.map((r) => r.ruleId)).toEqual(["R1", "R2"]);
+    const dups = loaded.issues.filter((i) => /duplicate rule_id "R3"/.test(i.message));
+    expect(dups).toHaveLength(2);
+  });
+});
