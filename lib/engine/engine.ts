@@ -144,7 +144,8 @@ export class Engine {
         tags = this.emit(g.rules[0] as CompiledRule, event, nowMs, tags);
         continue;
       }
-      const hits = (g.set as InstanceType<typeof RE2.Set>).match(value);
+      // node-re2 converts a JS string to UTF-8 on each call; Buffer.from is cheaper than that path.
+      const hits = (g.set as InstanceType<typeof RE2.Set>).match(Buffer.from(value, "utf8"));
       if (hits.length === 0) continue;
       if (hits.length > 1) hits.sort((a, b) => a - b);
       for (const i of hits) tags = this.emit(g.rules[i] as CompiledRule, event, nowMs, tags);

@@ -1,0 +1,3 @@
+export async function benchStore(): Promise<void> {
+  throw new Error("store benchmark not written yet");
+}
