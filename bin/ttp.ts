@@ -1,11 +1,18 @@
 import { runEval, EVAL_USAGE } from "./commands/eval";
 import { runValidate, VALIDATE_USAGE } from "./commands/validate";
 import { EXIT, reportError, UsageError } from "./cli-support";
+import { STORE_COMMANDS, STORE_USAGE } from "./commands/store-commands";
+import { ConfigError } from "./config";
 
 const USAGE = `usage: npm run -s ttp -- <command>
 
   ${VALIDATE_USAGE}
   ${EVAL_USAGE}
+${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
+
+Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
+DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm), TTP_LOG_LEVEL.
+Exit codes: 0 ok, 1 validation or usage error (including an unknown rule), 2 runtime failure.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
@@ -13,7 +20,14 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   validate: runValidate,
   eval: runEval,
+  ...STORE_COMMANDS,
 };
+
+// `ttp tail | head` and friends: a closed pipe ends the command quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(EXIT.ok);
+  throw err;
+});
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -33,6 +47,11 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof TypeError && "code" in err && String((err as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
       process.exitCode = reportError(new UsageError(err.message));
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ttp: ${err.message}\n`);
+      process.exitCode = EXIT.invalid;
       return;
     }
     process.exitCode = reportError(err);
