@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`# ttp bench ${name} — node ${process.version}, ${new Date().toISOString()}`);
   if (name === "engine" || name === "all") await benchEngine(rulesDir);
-  if ((name === "store" || name === "all") && false) {
+  if (name === "store" || name === "all") {
     const { benchStore } = await import("./store");
     await benchStore();
   }

@@ -24,7 +24,7 @@ export interface RuleRecord {
 }
 
 interface ChangeMeta {
-  /** Position in the `ttp_change` feed; null for the filesystem backend's in-memory changes. */
+  /** Position in the change feed: `ttp_change.seq` for the database; a process-local monotonic counter for the filesystem backend (matches its history() entries and loadCompiled().seq). */
   seq: number | null;
   actor: string | null;
   at: string;

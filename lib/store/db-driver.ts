@@ -1,0 +1,336 @@
+import type { Socket } from "node:net";
+import type Database from "better-sqlite3";
+import pg from "pg";
+import {
+  createPgPool,
+  migratePg,
+  openSqliteDatabase,
+  PG_CHANGE_CHANNEL,
+  PG_WRITE_LOCK_KEY,
+  redactDatabaseUrl,
+} from "../../db/open-database";
+import { BusyError, isTtpError, TtpError } from "../errors";
+import type { Logger } from "../logger";
+import type { Query, Row, Tx } from "./db-sql";
+
+/** application_name of the LISTEN connection (operators and tests can find it in pg_stat_activity). */
+export const PG_LISTENER_APP_NAME = "ttp-change-listener";
+export const PG_POOL_APP_NAME = "ttp-store";
+
+/** Executes transaction bodies (see db-sql.ts) on one dialect. */
+export interface DbDriver {
+  readonly dialect: "sqlite" | "postgres";
+  /** PostgreSQL: migrate and start listening; SQLite: already done synchronously. */
+  init(): Promise<void>;
+  /** One serialised write transaction (seq order = commit order). */
+  write<R>(body: () => Tx<R>): Promise<R>;
+  /** A read; `snapshot` runs every query of the body in one consistent snapshot. */
+  read<R>(body: () => Tx<R>, snapshot?: boolean): Promise<R>;
+  /** SQLite: whether another connection committed since the last call (cheap). PostgreSQL relies on NOTIFY and polling: false. */
+  changedElsewhere(): boolean;
+  close(): Promise<void>;
+}
+
+const BUSY_PG_CODES = new Set(["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"]);
+const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+
+/** Maps driver errors to the closed set of typed errors; typed errors thrown by bodies pass through. */
+export function mapDbError(err: unknown, what: string): Error {
+  if (isTtpError(err)) return err;
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof code === "string") {
+    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+      return new BusyError(`${what}: the database is busy (${message}); retry`, { cause: err });
+    }
+    if (BUSY_PG_CODES.has(code) || code.startsWith("08") || CONNECTION_ERRNOS.has(code)) {
+      return new BusyError(`${what}: the database is unavailable (${message}); retry`, { cause: err });
+    }
+  }
+  if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+    return new BusyError(`${what}: the database is unavailable (${message}); retry`, { cause: err });
+  }
+  return new TtpError("INTERNAL", `${what}: ${message}`, { cause: err });
+}
+
+// ---------------------------------------------------------------- SQLite
+
+export class SqliteDriver implements DbDriver {
+  readonly dialect = "sqlite" as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private dataVersion: number;
+  private closed = false;
+
+  /** Opens and migrates synchronously; `null` = in memory. */
+  constructor(private readonly file: string | null) {
+    this.db = openSqliteDatabase(file);
+    this.dataVersion = this.readDataVersion();
+  }
+
+  async init(): Promise<void> {}
+
+  async write<R>(body: () => Tx<R>): Promise<R> {
+    try {
+      // BEGIN IMMEDIATE takes the write lock up front: writers are serialised across connections.
+      return this.db.transaction(() => this.drive(body())).immediate();
+    } catch (err) {
+      throw mapDbError(err, "SQLite write");
+    }
+  }
+
+  async read<R>(body: () => Tx<R>, snapshot = false): Promise<R> {
+    try {
+      return snapshot ? this.db.transaction(() => this.drive(body())).deferred() : this.drive(body());
+    } catch (err) {
+      throw mapDbError(err, "SQLite read");
+    }
+  }
+
+  /** Synchronous read (SQLite only): lets the store take its starting seq at construction. */
+  readSync<R>(body: () => Tx<R>): R {
+    try {
+      return this.drive(body());
+    } catch (err) {
+      throw mapDbError(err, "SQLite read");
+    }
+  }
+
+  changedElsewhere(): boolean {
+    if (this.file === null || this.closed) return false;
+    const v = this.readDataVersion();
+    if (v === this.dataVersion) return false;
+    this.dataVersion = v;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private readDataVersion(): number {
+    return Number(this.db.pragma("data_version", { simple: true }));
+  }
+
+  private drive<R>(gen: Tx<R>): R {
+    let step = gen.next();
+    while (!step.done) {
+      step = gen.next(step.value.pgOnly ? [] : this.run(step.value));
+    }
+    return step.value;
+  }
+
+  private run(q: Query): Row[] {
+    let stmt = this.statements.get(q.sql);
+    if (!stmt) {
+      stmt = this.db.prepare(q.sql);
+      this.statements.set(q.sql, stmt);
+    }
+    const params = q.params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+    if (stmt.reader) return stmt.all(...params) as Row[];
+    stmt.run(...params);
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+const pgText = new Map<string, string>();
+function toPgSql(sql: string): string {
+  let text = pgText.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    pgText.set(sql, text);
+  }
+  return text;
+}
+
+export interface PgDriverOptions {
+  url: string;
+  logger: Logger;
+  /** Called on every NOTIFY and after the listener (re)connects (to catch up what it missed). */
+  onNotify: () => void;
+  poolSize?: number;
+}
+
+export class PgDriver implements DbDriver {
+  readonly dialect = "postgres" as const;
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconnectDelay = 0;
+  private closed = false;
+
+  constructor(private readonly options: PgDriverOptions) {
+    this.pool = createPgPool(withAppName(options.url, PG_POOL_APP_NAME), options.poolSize ?? 4);
+    this.pool.on("error", (err) => {
+      options.logger.warn("idle PostgreSQL client failed; the pool replaces it", { error: err.message });
+    });
+  }
+
+  async init(): Promise<void> {
+    try {
+      await migratePg(this.pool);
+    } catch (err) {
+      throw mapDbError(err, `opening ${redactDatabaseUrl(this.options.url)}`);
+    }
+    await this.connectListener();
+  }
+
+  async write<R>(body: () => Tx<R>): Promise<R> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapDbError(err, "PostgreSQL write");
+    }
+    let broken: Error | undefined;
+    // A checked-out client's connection error must not become an unhandled 'error' event.
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on("error", onError);
+    try {
+      await client.query("BEGIN");
+      // First statement of every write: one writer at a time, so seq order = commit order.
+      await client.query("SELECT pg_advisory_xact_lock($1)", [PG_WRITE_LOCK_KEY]);
+      const result = await this.drive(client, body());
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw mapDbError(err, "PostgreSQL write");
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  }
+
+  async read<R>(body: () => Tx<R>, snapshot = false): Promise<R> {
+    if (!snapshot) {
+      try {
+        return await this.drive(this.pool, body());
+      } catch (err) {
+        throw mapDbError(err, "PostgreSQL read");
+      }
+    }
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapDbError(err, "PostgreSQL read");
+    }
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on("error", onError);
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const result = await this.drive(client, body());
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw mapDbError(err, "PostgreSQL read");
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  }
+
+  changedElsewhere(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const listener = this.listener;
+    this.listener = null;
+    if (listener) await listener.end().catch((err: unknown) => this.options.logger.debug("closing the listener failed", { error: String(err) }));
+    await this.pool.end();
+  }
+
+  private async drive<R>(queryable: pg.Pool | pg.PoolClient, gen: Tx<R>): Promise<R> {
+    let step = gen.next();
+    while (!step.done) {
+      const q = step.value;
+      const res = await queryable.query(toPgSql(q.sql), q.params);
+      step = gen.next(res.rows as Row[]);
+    }
+    return step.value;
+  }
+
+  private async connectListener(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: withAppName(this.options.url, PG_LISTENER_APP_NAME) });
+    let dropped = false;
+    const drop = (why: string, err?: unknown): void => {
+      if (dropped) return;
+      dropped = true;
+      if (this.listener === client) this.listener = null;
+      if (!this.closed) {
+        this.options.logger.warn("change listener connection lost; polling until it reconnects", {
+          reason: why,
+          ...(err === undefined ? {} : { error: err instanceof Error ? err.message : String(err) }),
+        });
+        this.scheduleReconnect();
+      }
+      client.end().catch((endErr: unknown) => this.options.logger.debug("ending a broken listener failed", { error: String(endErr) }));
+    };
+    client.on("notification", () => this.options.onNotify());
+    client.on("error", (err) => drop("error", err));
+    client.on("end", () => drop("end"));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${PG_CHANGE_CHANNEL}`);
+    } catch (err) {
+      drop("connect", err);
+      return;
+    }
+    if (this.closed || dropped) {
+      if (!dropped) await client.end().catch((err: unknown) => this.options.logger.debug("closing the listener failed", { error: String(err) }));
+      return;
+    }
+    // The listener alone must not keep the process alive (the pool exits on idle too).
+    (client as unknown as { connection: { stream: Socket } }).connection.stream.unref?.();
+    this.listener = client;
+    this.reconnectDelay = 0;
+    this.options.onNotify();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectDelay = Math.min(Math.max(100, this.reconnectDelay * 2), 5000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connectListener();
+    }, this.reconnectDelay);
+    this.reconnectTimer.unref?.();
+  }
+}
+
+function withAppName(url: string, name: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has("application_name")) u.searchParams.set("application_name", name);
+    return u.toString();
+  } catch {
+    // Not a parseable URL (e.g. a key=value string): use it as given.
+    return url;
+  }
+}
