@@ -1,0 +1,55 @@
+// `npm start`: prepares the embedded database (migrations, sample rule pack on first run), builds
+// the dashboard when no build exists, then serves it with `next start`.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { migrateDatabase } from "../db/open-database";
+import { loadRulesDir } from "../lib/rules/rule-files";
+import { DatabaseRuleStore } from "../lib/store/database-store";
+import { ConfigError, parseEnv } from "./config";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => child.kill(sig));
+  });
+}
+
+async function main(): Promise<number> {
+  const env = parseEnv();
+  if (env.TTP_RULE_STORE === "database") {
+    await migrateDatabase(env.DATABASE_URL);
+    const store = new DatabaseRuleStore({ url: env.DATABASE_URL, expiry: false });
+    try {
+      await store.ready();
+      if ((await store.listRules()).length === 0 && existsSync(env.TTP_RULES_DIR)) {
+        const pack = await loadRulesDir(env.TTP_RULES_DIR);
+        for (const rule of pack.rules) {
+          const file = pack.files.get(rule.ruleId);
+          if (file) await store.upsertRule(file.text, { actor: "system:first-run", origin: "filesystem", sourcePath: file.path });
+        }
+        console.log(`first run: imported ${pack.rules.length} rules from ${env.TTP_RULES_DIR}`);
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
+  if (!existsSync(path.join(ROOT, ".next/BUILD_ID"))) {
+    const code = await run(process.execPath, [nextBin, "build"]);
+    if (code !== 0) return code;
+  }
+  return run(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3000"]);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`ttp start: ${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError ? 1 : 2);
+  },
+);
