@@ -63,10 +63,19 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   engineA.replaceAll(pack.rules);
   const corpus = commandEvents(100_000);
   const a = throughput(engineA, corpus as TtpEvent[]);
+  // Matching alone (which rules fire; no tag objects, no UUIDv5), the ceiling for (a).
+  let matchN = 0;
+  const ms = performance.now();
+  while (performance.now() - ms < 2000) {
+    for (const ev of corpus) engineA.matchingRuleIds(ev as TtpEvent);
+    matchN += corpus.length;
+  }
+  const matchOnly = Math.round(matchN / ((performance.now() - ms) / 1000));
+  results.a_match_only_events_per_sec = matchOnly;
   results.a_pack_command_rules = commandRules.length;
   results.a_events_per_sec = a.eventsPerSec;
   results.a_tags_per_event = Number(a.tagsPerEvent.toFixed(3));
-  console.log(`(a) sample pack: ${commandRules.length} command rules, ${corpus.length} distinct generated commands → ${a.eventsPerSec.toLocaleString("en-US")} events/s (${a.tagsPerEvent.toFixed(2)} tags/event)`);
+  console.log(`(a) sample pack: ${commandRules.length} command rules, ${corpus.length} distinct generated commands → ${a.eventsPerSec.toLocaleString("en-US")} events/s (${a.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5); matching alone ${matchOnly.toLocaleString("en-US")} events/s`);
 
   // (b) 1,000 generated pattern rules
   const yamls = generatedRuleYamls(1000);
@@ -92,6 +101,7 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   const kinds = [...new Set(pack.rules.flatMap((r) => [...r.appliesTo]))];
   const fields = ["command_text", "raw_url", "user_agent", "username", "payload_text", "ua_signature", "subject", "verdict"];
   let worst = 0;
+  let rawWorst = 0;
   let worstLen = 0;
   const times: number[] = [];
   let i = 0;
@@ -100,9 +110,15 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
       const payload: Record<string, unknown> = {};
       for (const f of fields) payload[f] = input;
       const ev: TtpEvent = { source_kind: kind, source_id: `adv_${i++}`, payload };
-      const s = performance.now();
-      engineC.evaluate(ev);
-      const d = performance.now() - s;
+      // Median of three runs of the same event, so one GC pause does not stand for the input.
+      const runs: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        const s = performance.now();
+        engineC.evaluate(ev);
+        runs.push(performance.now() - s);
+      }
+      rawWorst = Math.max(rawWorst, ...runs);
+      const d = runs.sort((x, y) => x - y)[1] as number;
       times.push(d);
       if (d > worst) {
         worst = d;
@@ -114,7 +130,8 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   const p99 = times[Math.floor(times.length * 0.99)] ?? 0;
   results.c_events = times.length;
   results.c_worst_ms = Number(worst.toFixed(3));
+  results.c_worst_single_run_ms = Number(rawWorst.toFixed(3));
   results.c_p99_ms = Number(p99.toFixed(3));
-  console.log(`(c) adversarial: ${times.length} events (${inputs.length} inputs × ${kinds.length} kinds, every field filled, up to 64 KiB) → worst ${worst.toFixed(2)} ms (input ${worstLen} bytes), p99 ${p99.toFixed(3)} ms`);
+  console.log(`(c) adversarial: ${times.length} events (${inputs.length} inputs × ${kinds.length} kinds, every field filled, up to 64 KiB) → worst ${worst.toFixed(2)} ms (median of 3 runs; input ${worstLen} bytes per field), p99 ${p99.toFixed(3)} ms, worst single run incl. GC ${rawWorst.toFixed(2)} ms`);
   return results;
 }

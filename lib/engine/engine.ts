@@ -3,7 +3,7 @@ import { withState } from "../rules/compiled";
 import { fieldFor } from "../rules/match-event";
 import type { CompiledRule } from "../rules/types";
 import { effectiveState, type RuleState } from "../state/rule-state";
-import { tagId } from "./tag-id";
+import { uuidv5InTagNamespace } from "./tag-id";
 import type { Tag, TtpEvent } from "./types";
 
 /** Extra payload keys copied into the evidence of every tag from a command event (SPEC §4.1). */
@@ -16,6 +16,18 @@ interface FieldGroup {
   readonly set: InstanceType<typeof RE2.Set> | null;
   readonly single: RE2 | null;
   readonly rules: readonly CompiledRule[];
+}
+
+// Tag-id name suffix per emits entry ("|rule_id|rule_version|technique|sub"), built once per
+// compiled rule: on the hot path only "<kind>|<source_id>" is concatenated in front of it.
+const suffixCache = new WeakMap<CompiledRule, readonly string[]>();
+function tagSuffixes(rule: CompiledRule): readonly string[] {
+  let s = suffixCache.get(rule);
+  if (s === undefined) {
+    s = rule.emits.map((e) => `|${rule.ruleId}|${rule.ruleVersion}|${e.technique_id}|${e.sub_technique_id ?? ""}`);
+    suffixCache.set(rule, s);
+  }
+  return s;
 }
 
 interface Snapshot {
@@ -140,7 +152,7 @@ export class Engine {
       const value = payload[g.field];
       if (typeof value !== "string") continue;
       if (g.single !== null) {
-        if (!g.single.test(value)) continue;
+        if (!g.single.test(Buffer.from(value, "utf8"))) continue;
         tags = this.emit(g.rules[0] as CompiledRule, event, nowMs, tags);
         continue;
       }
@@ -161,10 +173,11 @@ export class Engine {
     for (const g of groups) {
       const value = event.payload[g.field];
       if (typeof value !== "string") continue;
+      const bytes = Buffer.from(value, "utf8");
       if (g.single) {
-        if (g.single.test(value)) out.push((g.rules[0] as CompiledRule).ruleId);
+        if (g.single.test(bytes)) out.push((g.rules[0] as CompiledRule).ruleId);
       } else {
-        for (const i of (g.set as InstanceType<typeof RE2.Set>).match(value)) out.push((g.rules[i] as CompiledRule).ruleId);
+        for (const i of (g.set as InstanceType<typeof RE2.Set>).match(bytes)) out.push((g.rules[i] as CompiledRule).ruleId);
       }
     }
     return out.sort();
@@ -176,9 +189,12 @@ export class Engine {
     const cap = state.state === "clipped" && state.confidence_max !== null ? state.confidence_max : 1;
     const evidence = buildEvidence(rule, event);
     const out = tags ?? [];
-    for (const e of rule.emits) {
+    const suffixes = tagSuffixes(rule);
+    const prefix = `${event.source_kind}|${event.source_id}`;
+    for (let i = 0; i < rule.emits.length; i++) {
+      const e = rule.emits[i] as CompiledRule["emits"][number];
       out.push({
-        uuid: tagId(event.source_kind, event.source_id, rule.ruleId, rule.ruleVersion, e.technique_id, e.sub_technique_id),
+        uuid: uuidv5InTagNamespace(prefix + (suffixes[i] as string)),
         source_kind: event.source_kind,
         source_id: event.source_id,
         attacker_uuid: event.attacker_uuid ?? null,

@@ -10,7 +10,10 @@ describe("tag id", () => {
   });
 
   it("equals the uuid package's v5 for arbitrary names (ASCII, Unicode, long)", () => {
-    const names = ["", "a", "é|ü|漢字|🙂", "x".repeat(600), "http_request|/a?b=c|R1|3|T1190|"];
+    const names = ["", "a", "é|ü|漢字|🙂", "x".repeat(600), "http_request|/a?b=c|R1|3|T1190|", "\u0000\u007f\u0080\uffff"];
+    // Lengths around the 55/56/64-byte padding boundaries (16 namespace bytes + name).
+    for (let n = 30; n <= 120; n++) names.push("y".repeat(n));
+    for (let n = 10; n <= 40; n++) names.push("é".repeat(n));
     for (let i = 0; i < 300; i++) names.push(`command|cmd_${i * 7919}|R${i}|${i % 5}|T10${i % 90}|${i % 3 ? "" : "T1059.004"}`);
     for (const n of names) expect(uuidv5InTagNamespace(n)).toBe(uuidv5(n, TAG_NAMESPACE));
   });
