@@ -11,6 +11,9 @@ export type PatternTranslation =
   | { ok: true; re2Source: string; notes: string[] }
   | { ok: false; problems: PatternProblem[] };
 
+/** Bump when the translation changes: stored definitions carrying an older value are recompiled. */
+export const PATTERN_TRANSLATOR_VERSION = 1;
+
 /** RE2's limit on counted repetition ({m,n}); Python allows more but it cannot run in linear memory. */
 const MAX_REPEAT = 1000;
 const FLAG_LETTERS = new Set(["a", "i", "L", "m", "s", "u", "x"]);
