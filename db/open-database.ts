@@ -76,6 +76,13 @@ export function openSqliteDatabase(file: string | null, options: MigrationOption
   }
 }
 
+/** The error and its `cause`s (drizzle wraps driver errors in DrizzleQueryError). */
+function causeChain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && out.length < 10; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -94,11 +101,15 @@ export function migrateSqlite(sqlite: Database.Database, options: MigrationOptio
       migrateSqliteDrizzle(db, { migrationsFolder });
       return;
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
       const message = err instanceof Error ? err.message : String(err);
-      const racing = (typeof code === "string" && code.startsWith("SQLITE_BUSY")) || /already exists/i.test(message);
+      const racing = causeChain(err).some((e) => {
+        const code = (e as { code?: unknown }).code;
+        const text = e instanceof Error ? e.message : String(e);
+        return (typeof code === "string" && code.startsWith("SQLITE_BUSY")) || /already exists/i.test(text);
+      });
       if (!racing || Date.now() > deadline) {
-        throw new Error(`SQLite migration failed after ${attempt} attempt(s): ${message}`, { cause: err });
+        const detail = causeChain(err).map((e) => (e instanceof Error ? e.message : String(e))).at(-1) ?? message;
+        throw new Error(`SQLite migration failed after ${attempt} attempt(s): ${detail}`, { cause: err });
       }
       if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
       sleepSync(Math.min(5 * attempt, 100));

@@ -15,6 +15,10 @@ export const ttpRule = sqliteTable(
     revision: integer("revision").notNull(),
     updatedAt: text("updated_at").notNull(),
     updatedBy: text("updated_by"),
+    // Derived, never the source of truth: the compiled rule as JSON (lib/rules/definition.ts) so
+    // bulk loads skip YAML parsing, used only while definition_sha256 matches yaml_content.
+    definition: text("definition"),
+    definitionSha256: text("definition_sha256"),
   },
   (t) => [
     check("ttp_rule_origin_check", sql`${t.origin} IN ('filesystem', 'dashboard', 'import')`),

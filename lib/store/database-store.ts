@@ -1,7 +1,9 @@
 import { parseDatabaseUrl } from "../../db/url";
 import { NotFoundError, TtpError, ValidationError, type ValidationIssue } from "../errors";
 import { silentLogger, type Logger } from "../logger";
+import { createHash } from "node:crypto";
 import { withState } from "../rules/compiled";
+import { compileFromDefinition, definitionJson } from "../rules/definition";
 import { parseRule } from "../rules/parse-rule";
 import type { CompiledRule } from "../rules/types";
 import { buildState, defaultState, effectiveState, type RuleState } from "../state/rule-state";
@@ -214,7 +216,7 @@ export class DatabaseRuleStore implements RuleStore {
     const seen = new Set<string>();
     for (const row of rules) {
       seen.add(row.rule_id);
-      const rule = this.compile(row.rule_id, row.yaml_content, stateFromJoin(row));
+      const rule = this.compile(row.rule_id, row.yaml_content, stateFromJoin(row), row);
       if (rule) out.push(rule);
     }
     this.pruneCaches(seen);
@@ -301,6 +303,8 @@ export class DatabaseRuleStore implements RuleStore {
         actor: options.actor,
         expectedRevision: options.expectedRevision,
         now: this.nowIso(),
+        definition: definitionJson(rule),
+        definitionSha256: sha256(yamlText),
       }),
     );
     if (result.rule.yaml_content === yamlText) {
@@ -618,10 +622,22 @@ export class DatabaseRuleStore implements RuleStore {
     return null;
   }
 
-  /** Compiles stored text (cached by text); a rule that no longer compiles is reported in problems(), not thrown. */
-  private compile(ruleId: string, yaml: string, state: RuleState): CompiledRule | null {
+  /**
+   * Compiles stored text: from this instance's cache, else from the row's derived definition JSON
+   * while it still matches the text (no YAML parse), else by parsing. A rule that no longer
+   * compiles is reported in problems(), never thrown.
+   */
+  private compile(ruleId: string, yaml: string, state: RuleState, row?: RuleRow): CompiledRule | null {
     const cached = this.compiled.get(ruleId);
     if (cached && cached.yaml === yaml) return withState(cached.rule, state);
+    if (row?.definition && row.definition_sha256 === sha256(yaml)) {
+      const fromDefinition = compileFromDefinition(row.definition, yaml, state);
+      if (fromDefinition && fromDefinition.ruleId === ruleId) {
+        this.compiled.set(ruleId, { yaml, rule: fromDefinition });
+        this.ruleProblems.delete(ruleId);
+        return fromDefinition;
+      }
+    }
     let issues: ValidationIssue[];
     try {
       const parsed = parseRule(yaml, { source: ruleId, state, runTests: false });
@@ -649,7 +665,7 @@ export class DatabaseRuleStore implements RuleStore {
 
   private toRecord(row: RuleRow, stored: RuleState, nowMs: number): RuleRecord | null {
     const state = effectiveState(stored, nowMs);
-    const rule = this.compile(row.rule_id, row.yaml_content, state);
+    const rule = this.compile(row.rule_id, row.yaml_content, state, row);
     if (!rule) return null;
     return {
       ruleId: row.rule_id,
@@ -704,6 +720,10 @@ export class DatabaseRuleStore implements RuleStore {
   private nowIso(): string {
     return new Date(this.clock()).toISOString();
   }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function requireActor(actor: string, source: string): void {

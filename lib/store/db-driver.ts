@@ -261,7 +261,11 @@ export class PgDriver implements DbDriver {
     this.reconnectTimer = null;
     const listener = this.listener;
     this.listener = null;
-    if (listener) await listener.end().catch((err: unknown) => this.options.logger.debug("closing the listener failed", { error: String(err) }));
+    if (listener) {
+      // Re-ref first: awaiting the end of an unref'd socket lets the event loop exit mid-close().
+      refSocket(listener, true);
+      await listener.end().catch((err: unknown) => this.options.logger.debug("closing the listener failed", { error: String(err) }));
+    }
     await this.pool.end();
   }
 
@@ -307,7 +311,7 @@ export class PgDriver implements DbDriver {
       return;
     }
     // The listener alone must not keep the process alive (the pool exits on idle too).
-    (client as unknown as { connection: { stream: Socket } }).connection.stream.unref?.();
+    refSocket(client, false);
     this.listener = client;
     this.reconnectDelay = 0;
     this.options.onNotify();
@@ -322,6 +326,12 @@ export class PgDriver implements DbDriver {
     }, this.reconnectDelay);
     this.reconnectTimer.unref?.();
   }
+}
+
+function refSocket(client: pg.Client, ref: boolean): void {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Socket> } }).connection?.stream;
+  if (ref) stream?.ref?.();
+  else stream?.unref?.();
 }
 
 function withAppName(url: string, name: string): string {

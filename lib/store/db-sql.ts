@@ -52,6 +52,9 @@ export interface RuleRow {
   revision: number;
   updated_at: unknown;
   updated_by: string | null;
+  /** Derived compiled-rule JSON and the sha256 of the yaml_content it was built from (may be null or stale). */
+  definition?: string | null;
+  definition_sha256?: string | null;
 }
 
 export interface StateRow {
@@ -270,6 +273,9 @@ export interface UpsertRuleInput {
   actor: string;
   expectedRevision: number | undefined;
   now: string;
+  /** Compiled-rule JSON (lib/rules/definition.ts) and sha256 of `yaml`. */
+  definition: string;
+  definitionSha256: string;
 }
 
 export interface UpsertRuleResult {
@@ -306,12 +312,28 @@ export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
     revision: cur ? Number(cur.revision) + 1 : 1,
     updated_at: input.now,
     updated_by: input.actor,
+    definition: input.definition,
+    definition_sha256: input.definitionSha256,
   };
   yield* run(
-    "INSERT INTO ttp_rule (rule_id, rule_version, name, source_path, yaml_content, origin, revision, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " +
+    "INSERT INTO ttp_rule (rule_id, rule_version, name, source_path, yaml_content, origin, revision, updated_at, updated_by, definition, definition_sha256) " +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
       "ON CONFLICT (rule_id) DO UPDATE SET rule_version = excluded.rule_version, name = excluded.name, source_path = excluded.source_path, " +
-      "yaml_content = excluded.yaml_content, origin = excluded.origin, revision = excluded.revision, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-    [next.rule_id, next.rule_version, next.name, next.source_path, next.yaml_content, next.origin, next.revision, next.updated_at, next.updated_by],
+      "yaml_content = excluded.yaml_content, origin = excluded.origin, revision = excluded.revision, updated_at = excluded.updated_at, " +
+      "updated_by = excluded.updated_by, definition = excluded.definition, definition_sha256 = excluded.definition_sha256",
+    [
+      next.rule_id,
+      next.rule_version,
+      next.name,
+      next.source_path,
+      next.yaml_content,
+      next.origin,
+      next.revision,
+      next.updated_at,
+      next.updated_by,
+      next.definition,
+      next.definition_sha256,
+    ],
   );
   const change = yield* insertChange({
     ruleId: input.ruleId,
