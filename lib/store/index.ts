@@ -9,6 +9,7 @@ export { FilesystemRuleStore, FILESYSTEM_ACTOR, type FilesystemRuleStoreOptions 
 export { DatabaseRuleStore, type DatabaseRuleStoreOptions, type TailOptions } from "./database-store";
 export { InProcessBus, busMessageFor, publishChange, type Bus, type BusLogger } from "./bus";
 export { ChangeHub, DEFAULT_MAX_BUFFERED } from "./change-hub";
+export * from "./sync";
 
 export const RULE_STORE_KINDS = ["filesystem", "database"] as const;
 export type RuleStoreKind = (typeof RULE_STORE_KINDS)[number];
