@@ -1,12 +1,19 @@
 import { benchEngine } from "./engine";
 
-const USAGE = "usage: npm run bench -- <engine|store|all> [--rules <dir>]";
+const USAGE = "usage: npm run bench -- <engine|store|swarm|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
   const rulesIdx = rest.indexOf("--rules");
   const rulesDir = rulesIdx >= 0 ? (rest[rulesIdx + 1] ?? "rules/ttp") : "rules/ttp";
-  const known = ["engine", "store", "all"];
+  const known = ["engine", "store", "swarm", "all"];
+  const num = (flag: string): number | undefined => {
+    const i = rest.indexOf(flag);
+    if (i < 0) return undefined;
+    const n = Number(rest[i + 1]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
+    return n;
+  };
   if (!known.includes(name)) {
     process.stderr.write(`${USAGE}\n`);
     return 1;
@@ -16,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
   if (name === "store" || name === "all") {
     const { benchStore } = await import("./store");
     await benchStore();
+  }
+  if (name === "swarm" || name === "all") {
+    const { benchSwarm } = await import("./swarm");
+    const opts = { rulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
+    await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
   }
   return 0;
 }

@@ -3,12 +3,14 @@ import { runValidate, VALIDATE_USAGE } from "./commands/validate";
 import { EXIT, reportError, UsageError } from "./cli-support";
 import { STORE_COMMANDS, STORE_USAGE } from "./commands/store-commands";
 import { ConfigError } from "./config";
+import { runWorker, WORKER_USAGE } from "./commands/worker";
 
 const USAGE = `usage: npm run -s ttp -- <command>
 
   ${VALIDATE_USAGE}
   ${EVAL_USAGE}
 ${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
+${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
 DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm), TTP_LOG_LEVEL.
@@ -21,11 +23,13 @@ const COMMANDS: Record<string, Command> = {
   validate: runValidate,
   eval: runEval,
   ...STORE_COMMANDS,
+  worker: runWorker,
 };
 
 // `ttp tail | head` and friends: a closed pipe ends the command quietly.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(EXIT.ok);
+  // The worker handles its own output errors (it must flush sinks and report first).
+  if (err.code === "EPIPE" && process.argv[2] !== "worker") process.exit(EXIT.ok);
   throw err;
 });
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 // Instants are ISO-8601 UTC text (`Date#toISOString()`, fixed width), so text order is time order.
 
@@ -70,4 +70,78 @@ export const ttpChange = sqliteTable(
     index("ttp_change_rule_id_seq_idx").on(t.ruleId, t.seq),
     index("ttp_change_kind_at_idx").on(t.kind, t.at),
   ],
+);
+
+// ---------------------------------------------------------------- worker tables (SPEC §5)
+
+/** Tags written by workers with `--sink db`; the DECNET tag id is the key, so re-processing is idempotent. */
+export const ttpTag = sqliteTable(
+  "ttp_tag",
+  {
+    uuid: text("uuid").primaryKey(),
+    sourceKind: text("source_kind").notNull(),
+    sourceId: text("source_id").notNull(),
+    attackerUuid: text("attacker_uuid"),
+    identityUuid: text("identity_uuid"),
+    sessionId: text("session_id"),
+    deckyId: text("decky_id"),
+    tactic: text("tactic").notNull(),
+    techniqueId: text("technique_id").notNull(),
+    subTechniqueId: text("sub_technique_id"),
+    confidence: real("confidence").notNull(),
+    ruleId: text("rule_id").notNull(),
+    ruleVersion: integer("rule_version").notNull(),
+    // JSON object text: the rule's evidence fields present in the payload.
+    evidence: text("evidence").notNull(),
+    workerId: text("worker_id"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("ttp_tag_rule_id_created_at_idx").on(t.ruleId, t.createdAt),
+    index("ttp_tag_attacker_uuid_idx").on(t.attackerUuid),
+    index("ttp_tag_created_at_idx").on(t.createdAt),
+  ],
+);
+
+/** One row per worker or master process (by worker id): what it has applied and when it last reported (drift). */
+export const ttpWorker = sqliteTable(
+  "ttp_worker",
+  {
+    workerId: text("worker_id").primaryKey(),
+    role: text("role", { enum: ["master", "worker"] }).notNull(),
+    hostname: text("hostname").notNull(),
+    pid: integer("pid").notNull(),
+    status: text("status", { enum: ["ok", "stale", "error", "stopped"] }).notNull(),
+    appliedSeq: integer("applied_seq"),
+    headSeq: integer("head_seq"),
+    ruleCount: integer("rule_count").notNull(),
+    eventsTotal: integer("events_total").notNull(),
+    tagsTotal: integer("tags_total").notNull(),
+    malformedTotal: integer("malformed_total").notNull(),
+    reportIntervalMs: integer("report_interval_ms").notNull(),
+    startedAt: text("started_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+  },
+  (t) => [
+    check("ttp_worker_role_check", sql`${t.role} IN ('master', 'worker')`),
+    check("ttp_worker_status_check", sql`${t.status} IN ('ok', 'stale', 'error', 'stopped')`),
+    index("ttp_worker_last_seen_at_idx").on(t.lastSeenAt),
+  ],
+);
+
+/** Per-worker, per-rule fire counts (noise); `fires` counts since the worker's `started_at`. */
+export const ttpRuleStats = sqliteTable(
+  "ttp_rule_stats",
+  {
+    workerId: text("worker_id")
+      .notNull()
+      .references(() => ttpWorker.workerId, { onDelete: "cascade" }),
+    // No FK to ttp_rule: the counts outlive a deleted rule.
+    ruleId: text("rule_id").notNull(),
+    fires: integer("fires").notNull(),
+    recentFires: integer("recent_fires").notNull(),
+    lastFiredAt: text("last_fired_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workerId, t.ruleId] }), index("ttp_rule_stats_rule_id_idx").on(t.ruleId)],
 );

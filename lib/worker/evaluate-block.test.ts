@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { Engine } from "../engine/engine";
+import type { Tag, TtpEvent } from "../engine/types";
+import { parseRule } from "../rules/parse-rule";
+import { ruleYaml } from "../rules/testing/fixtures";
+import type { CompiledRule } from "../rules/types";
+import { BufferRecycler } from "./buffers";
+import { evaluateBlock, type EvaluateOptions } from "./evaluate-block";
+import { TagLineWriter } from "./tag-lines";
+
+function compiled(yaml: string): CompiledRule {
+  const r = parseRule(yaml, { source: "test" }).rule;
+  if (!r) throw new Error("fixture rule does not compile");
+  return r;
+}
+
+function engineWith(...yamls: string[]): Engine {
+  const e = new Engine();
+  e.replaceAll(yamls.map(compiled));
+  return e;
+}
+
+const block = (text: string) => ({ bytes: Buffer.from(text, "utf8") });
+const opts: EvaluateOptions = { minConfidence: 0.3, jsonl: true, rows: true };
+const cmd = (id: string, command_text: unknown, extra: Partial<TtpEvent> = {}) => JSON.stringify({ source_kind: "command", source_id: id, payload: { command_text }, ...extra });
+
+describe("TagLineWriter", () => {
+  it("writes exactly JSON.stringify(tag) + newline, across events, rules, clips, nulls and non-ASCII text", () => {
+    const engine = engineWith(
+      ruleYaml("R1", { pattern: "uname", confidence: 0.8, evidence: ["command_text", "note", "n", "b", "z", "big", "list"] }),
+      ruleYaml("R2", { pattern: "uname|wget", technique: "T1105", tactic: "TA0011", confidence: 0.6, sub: undefined }),
+      ruleYaml("R3", { pattern: "wget", technique: "T1059", sub: "T1059.004", tactic: "TA0002", confidence: 0.9, evidence: [] }),
+    );
+    const events: TtpEvent[] = [
+      { source_kind: "command", source_id: "c1", attacker_uuid: "a", payload: { command_text: "uname -a", uid: 0, user: "root", src: "1.2.3.4", pwd: "/" } },
+      { source_kind: "command", source_id: "c2", identity_uuid: "i", session_id: "s", decky_id: "d", payload: { command_text: 'wget "http://ü.example/ä" \u2028\n\t\\', note: { deep: [1, "x"] } } },
+      { source_kind: "command", source_id: "c3", payload: { command_text: "uname; wget 😀", user: "ünïcode" } },
+      { source_kind: "command", source_id: "c3", payload: { command_text: "uname; wget 😀", user: "other" } },
+      {
+        source_kind: "command",
+        source_id: 'c4 "quoted" \\ \u0001',
+        attacker_uuid: "\u007f",
+        payload: { command_text: "uname \u0000\u001f\u007f \"q\" \\ \ud800 lone", n: -0, b: true, z: null, big: 1e21, list: [1, { a: "é" }], user: false },
+      },
+      { source_kind: "command", source_id: "c5", payload: { command_text: "uname", n: 0.1 + 0.2, b: false, uid: 1.5e-7 } },
+    ];
+    const tags: Tag[] = events.flatMap((e) => engine.evaluate(e));
+    tags.push({ ...(tags[0] as Tag), confidence: 0.25 }, { ...(tags[0] as Tag), rule_version: 7 });
+    expect(tags.length).toBeGreaterThan(8);
+    const w = new TagLineWriter(new BufferRecycler(64));
+    for (const t of tags) w.write(t);
+    expect(Buffer.from(w.bytes()).toString("utf8")).toBe(tags.map((t) => JSON.stringify(t) + "\n").join(""));
+  });
+});
+
+describe("evaluateBlock", () => {
+  const engine = engineWith(ruleYaml("R1", { pattern: "uname", confidence: 0.8 }), ruleYaml("R2", { pattern: "uname", technique: "T1033", confidence: 0.2 }));
+
+  it("counts events, tags, tags below the floor and fires per rule; skips blank lines; handles CRLF and a last line without newline", () => {
+    const text = [cmd("e1", "uname -a"), "", "   ", cmd("e2", "ls") + "\r", cmd("e3", "uname -r")].join("\n");
+    const r = evaluateBlock(block(text), engine, opts);
+    expect({ events: r.events, malformed: r.malformed, tags: r.tags, belowFloor: r.belowFloor, lines: r.lines, fires: r.fires }).toEqual({
+      events: 3,
+      malformed: 0,
+      tags: 2,
+      belowFloor: 2,
+      lines: 5,
+      fires: [
+        ["R1", 2],
+        ["R2", 2],
+      ],
+    });
+    const lines = Buffer.from(r.jsonl).toString("utf8").split("\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.slice(0, -1).map((l) => (JSON.parse(l) as Tag).source_id)).toEqual(["e1", "e3"]);
+    expect(r.rows?.map((t) => t.uuid)).toEqual(lines.slice(0, -1).map((l) => (JSON.parse(l) as Tag).uuid));
+  });
+
+  it("never throws on bad input: counts every malformed line and samples the first ones with their line number in the block", () => {
+    const bad = ["{", "[]", "null", JSON.stringify({ source_kind: "command", source_id: "x" }), JSON.stringify({ source_kind: "", source_id: "x", payload: {} }), cmd("e9", 42)];
+    const text = [cmd("e1", "uname"), ...bad, ...Array.from({ length: 20 }, () => "garbage")].join("\n") + "\n";
+    const r = evaluateBlock(block(text), engine, { ...opts, maxSamples: 3 });
+    expect(r.events).toBe(2);
+    expect(r.malformed).toBe(bad.length - 1 + 20);
+    expect(r.malformedSamples.map((m) => m.line)).toEqual([2, 3, 4]);
+    expect(r.malformedSamples[0]?.error).toMatch(/not valid JSON/);
+  });
+
+  it("leaves the JSON Lines and the rows out when their sinks are off", () => {
+    const r = evaluateBlock(block(cmd("e1", "uname")), engine, { minConfidence: 0, jsonl: false, rows: false });
+    expect({ tags: r.tags, jsonl: r.jsonl.byteLength, rows: r.rows }).toEqual({ tags: 2, jsonl: 0, rows: null });
+  });
+});

@@ -1,0 +1,191 @@
+import type { Writable } from "node:stream";
+import type { Tag } from "../engine/types";
+import { silentLogger, type Logger } from "../logger";
+import type { WorkerDb } from "./worker-db";
+import { backoffMs, errorMessage, isTransientDbError, nowIso, sleep } from "./util";
+
+/** Tags as JSON Lines on a stream (stdout or a file), one write per block, respecting backpressure. */
+export class JsonlSink {
+  private failure: Error | null = null;
+  private readonly onError = (err: Error): void => {
+    this.failure ??= err;
+  };
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly options: { end?: boolean } = {},
+  ) {
+    stream.on("error", this.onError);
+  }
+
+  /** Writes a chunk of complete lines; waits for 'drain' when the stream's buffer is full. `written` runs once the chunk is no longer needed. */
+  async write(text: string | Uint8Array, written?: () => void): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (text.length === 0) return;
+    const ok = written ? this.stream.write(text, () => written()) : this.stream.write(text);
+    if (ok) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        this.stream.off("drain", onDrain);
+        this.stream.off("error", done);
+        this.stream.off("close", onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = (): void => done();
+      const onClose = (): void => done(this.failure ?? new Error("tag output closed"));
+      this.stream.on("drain", onDrain);
+      this.stream.on("error", done);
+      this.stream.on("close", onClose);
+    });
+  }
+
+  /** Flushes; ends the stream when it belongs to the sink (a file), leaves stdout open. */
+  async close(): Promise<void> {
+    if (this.failure) throw this.failure;
+    const s = this.stream;
+    await new Promise<void>((resolve, reject) => {
+      if (this.options.end) {
+        s.end((err?: Error | null) => (err ? reject(err) : resolve()));
+      } else if (s.writableNeedDrain) {
+        s.once("drain", () => resolve());
+        s.once("error", reject);
+      } else {
+        resolve();
+      }
+    });
+    s.off("error", this.onError);
+  }
+}
+
+export interface DbTagSinkOptions {
+  workerId: string;
+  logger?: Logger;
+  /** Tags per insert transaction (default 1000). */
+  batchSize?: number;
+  /** Above this many pending tags, write() waits (backpressure to the input) (default 50,000). */
+  maxBuffered?: number;
+  /** A partial batch is written after this long (default 200 ms). */
+  flushMs?: number;
+  onBacklog?: (pending: number) => void;
+  onDbStatus?: (up: boolean) => void;
+}
+
+/**
+ * Tags into `ttp_tag` (insert-or-ignore by uuid). Buffers while the database is unreachable and
+ * retries with capped backoff; when the buffer is full the input waits instead of tags being dropped.
+ */
+export class DbTagSink {
+  private buffer: Tag[] = [];
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+  private readonly flushMs: number;
+  private readonly log: Logger;
+  private writer: Promise<void> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly spaceWaiters: (() => void)[] = [];
+  private readonly stopping = new AbortController();
+  private fatal: Error | null = null;
+
+  constructor(
+    private readonly db: WorkerDb,
+    private readonly options: DbTagSinkOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.maxBuffered = options.maxBuffered ?? 50_000;
+    this.flushMs = options.flushMs ?? 200;
+    this.log = options.logger ?? silentLogger;
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  async write(tags: readonly Tag[]): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    if (tags.length === 0) return;
+    for (const t of tags) this.buffer.push(t);
+    this.options.onBacklog?.(this.buffer.length);
+    if (this.buffer.length >= this.batchSize) this.kick();
+    else this.arm();
+    while (this.buffer.length > this.maxBuffered && !this.fatal) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * Writes everything buffered; keeps retrying an unreachable database until `deadlineMs`
+   * (epoch ms). Returns how many tags could not be written.
+   */
+  async close(deadlineMs: number): Promise<number> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const giveUp = setTimeout(() => this.stopping.abort(), Math.max(0, deadlineMs - Date.now()));
+    try {
+      while (this.buffer.length > 0 && !this.stopping.signal.aborted && !this.fatal) {
+        this.kick();
+        await this.writer;
+      }
+      await this.writer;
+    } finally {
+      clearTimeout(giveUp);
+    }
+    return this.buffer.length;
+  }
+
+  private arm(): void {
+    if (this.timer || this.writer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, this.flushMs);
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.writer) return;
+    this.writer = this.drainBuffer().finally(() => {
+      this.writer = null;
+      if (this.buffer.length > 0 && !this.stopping.signal.aborted && !this.fatal) this.arm();
+    });
+  }
+
+  private async drainBuffer(): Promise<void> {
+    let failures = 0;
+    while (this.buffer.length > 0 && !this.fatal) {
+      const batch = this.buffer.slice(0, this.batchSize);
+      try {
+        await this.db.insertTags(batch, this.options.workerId, nowIso());
+        this.buffer.splice(0, batch.length);
+        if (failures > 0) this.log.info("tag sink: database reachable again", { pending: this.buffer.length });
+        failures = 0;
+        this.options.onDbStatus?.(true);
+        this.options.onBacklog?.(this.buffer.length);
+        this.wakeWriters();
+      } catch (err) {
+        if (!isTransientDbError(err)) {
+          this.fatal = new Error(`tag sink: the database refused tags: ${errorMessage(err)}`, { cause: err });
+          this.log.error("tag sink: the database refused tags", { error: errorMessage(err) });
+          this.wakeWriters();
+          return;
+        }
+        failures++;
+        this.options.onDbStatus?.(false);
+        const delay = backoffMs(failures);
+        if (failures === 1 || failures % 10 === 0) {
+          this.log.warn("tag sink: database unreachable; keeping tags and retrying", { pending: this.buffer.length, attempt: failures, delay_ms: delay, error: errorMessage(err) });
+        }
+        if (this.stopping.signal.aborted) return;
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+  }
+
+  private wakeWriters(): void {
+    if (this.buffer.length > this.maxBuffered && !this.fatal) return;
+    const waiters = this.spaceWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,260 @@
+import { asc, count, sql } from "drizzle-orm";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
+import type { Tag } from "../engine/types";
+import { silentLogger, type Logger } from "../logger";
+import type { HealthStatus, WorkerRole } from "./stats";
+import { errorMessage } from "./util";
+
+/** One `ttp_worker` row (SPEC §5 drift report). Instants are ISO-8601 UTC. */
+export interface WorkerReport {
+  workerId: string;
+  role: WorkerRole;
+  hostname: string;
+  pid: number;
+  status: HealthStatus | "stopped";
+  appliedSeq: number | null;
+  headSeq: number | null;
+  ruleCount: number;
+  eventsTotal: number;
+  tagsTotal: number;
+  malformedTotal: number;
+  reportIntervalMs: number;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+/** One `ttp_rule_stats` row of a worker. */
+export interface RuleStatsRow {
+  ruleId: string;
+  /** Events the rule fired on since the worker started. */
+  fires: number;
+  /** Of which in the last report interval. */
+  recentFires: number;
+  lastFiredAt: string | null;
+}
+
+export interface StoredRuleStats extends RuleStatsRow {
+  workerId: string;
+  updatedAt: string;
+}
+
+const TAG_BATCH = 500;
+
+function toIso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  const s = String(v);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/**
+ * A transaction on a client of its own. drizzle's `transaction()` checks a pooled client out
+ * without an 'error' listener, so a backend terminated between two statements crashes the
+ * process with an unhandled 'error' event, and it returns the broken client to the pool.
+ */
+async function pgTransaction<T>(pool: pg.Pool, fn: (tx: NodePgDatabase<typeof pgSchema>) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on("error", onError);
+  try {
+    await client.query("BEGIN");
+    const result = await fn(drizzlePg(client, { schema: pgSchema }));
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    try {
+      await client.query("ROLLBACK");
+    } catch (rollbackErr) {
+      broken ??= rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
+}
+
+/**
+ * The worker's own tables (`ttp_tag`, `ttp_worker`, `ttp_rule_stats`) on the database a URL
+ * names. Connects (and migrates) on first use; a failed connection is retried by the next call.
+ * Every method throws the driver's error on failure (see isTransientDbError for retrying).
+ */
+export class WorkerDb {
+  private opened: OpenedDatabase | null = null;
+  private opening: Promise<OpenedDatabase> | null = null;
+  private closed = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly url: string,
+    options: { logger?: Logger } = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Inserts tags, ignoring any whose uuid is already stored (idempotent re-processing). */
+  async insertTags(tags: readonly Tag[], workerId: string, createdAt: string): Promise<void> {
+    if (tags.length === 0) return;
+    const rows = tags.map((t) => ({
+      uuid: t.uuid,
+      sourceKind: t.source_kind,
+      sourceId: t.source_id,
+      attackerUuid: t.attacker_uuid,
+      identityUuid: t.identity_uuid,
+      sessionId: t.session_id,
+      deckyId: t.decky_id,
+      tactic: t.tactic,
+      techniqueId: t.technique_id,
+      subTechniqueId: t.sub_technique_id,
+      confidence: t.confidence,
+      ruleId: t.rule_id,
+      ruleVersion: t.rule_version,
+      evidence: JSON.stringify(t.evidence),
+      workerId,
+      createdAt,
+    }));
+    const o = await this.db();
+    if (o.dialect === "sqlite") {
+      // IMMEDIATE: take the write lock up front (a deferred upgrade can fail with SQLITE_BUSY at once).
+      o.db.transaction(
+        (tx) => {
+          for (const part of chunks(rows, TAG_BATCH)) tx.insert(sqliteSchema.ttpTag).values(part).onConflictDoNothing().run();
+        },
+        { behavior: "immediate" },
+      );
+      return;
+    }
+    await pgTransaction(o.pool, async (tx) => {
+      for (const part of chunks(rows, TAG_BATCH)) await tx.insert(pgSchema.ttpTag).values(part).onConflictDoNothing();
+    });
+  }
+
+  /** Upserts the worker's row and the given per-rule counts in one transaction. */
+  async writeReport(report: WorkerReport, stats: readonly RuleStatsRow[]): Promise<void> {
+    const { workerId, ...rest } = report;
+    const statRows = stats.map((s) => ({ workerId, ruleId: s.ruleId, fires: s.fires, recentFires: s.recentFires, lastFiredAt: s.lastFiredAt, updatedAt: report.lastSeenAt }));
+    const o = await this.db();
+    if (o.dialect === "sqlite") {
+      const w = sqliteSchema.ttpWorker;
+      const r = sqliteSchema.ttpRuleStats;
+      o.db.transaction(
+        (tx) => {
+          tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest }).run();
+          for (const part of chunks(statRows, TAG_BATCH)) {
+            tx.insert(r)
+              .values(part)
+              .onConflictDoUpdate({
+                target: [r.workerId, r.ruleId],
+                set: { fires: sql`excluded.fires`, recentFires: sql`excluded.recent_fires`, lastFiredAt: sql`excluded.last_fired_at`, updatedAt: sql`excluded.updated_at` },
+              })
+              .run();
+          }
+        },
+        { behavior: "immediate" },
+      );
+      return;
+    }
+    const w = pgSchema.ttpWorker;
+    const r = pgSchema.ttpRuleStats;
+    await pgTransaction(o.pool, async (tx) => {
+      await tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest });
+      for (const part of chunks(statRows, TAG_BATCH)) {
+        await tx
+          .insert(r)
+          .values(part)
+          .onConflictDoUpdate({
+            target: [r.workerId, r.ruleId],
+            set: { fires: sql`excluded.fires`, recentFires: sql`excluded.recent_fires`, lastFiredAt: sql`excluded.last_fired_at`, updatedAt: sql`excluded.updated_at` },
+          });
+      }
+    });
+  }
+
+  /** Every worker row, by worker id (the dashboard's drift view). */
+  async listWorkers(): Promise<WorkerReport[]> {
+    const o = await this.db();
+    const rows =
+      o.dialect === "sqlite"
+        ? o.db.select().from(sqliteSchema.ttpWorker).orderBy(asc(sqliteSchema.ttpWorker.workerId)).all()
+        : await o.db.select().from(pgSchema.ttpWorker).orderBy(asc(pgSchema.ttpWorker.workerId));
+    return rows.map((r) => ({
+      ...r,
+      appliedSeq: r.appliedSeq === null ? null : Number(r.appliedSeq),
+      headSeq: r.headSeq === null ? null : Number(r.headSeq),
+      eventsTotal: Number(r.eventsTotal),
+      tagsTotal: Number(r.tagsTotal),
+      malformedTotal: Number(r.malformedTotal),
+      startedAt: toIso(r.startedAt),
+      lastSeenAt: toIso(r.lastSeenAt),
+    }));
+  }
+
+  /** Every per-rule count of every worker (the dashboard's noise view). */
+  async listRuleStats(): Promise<StoredRuleStats[]> {
+    const o = await this.db();
+    const rows =
+      o.dialect === "sqlite"
+        ? o.db.select().from(sqliteSchema.ttpRuleStats).orderBy(asc(sqliteSchema.ttpRuleStats.workerId), asc(sqliteSchema.ttpRuleStats.ruleId)).all()
+        : await o.db.select().from(pgSchema.ttpRuleStats).orderBy(asc(pgSchema.ttpRuleStats.workerId), asc(pgSchema.ttpRuleStats.ruleId));
+    return rows.map((r) => ({
+      workerId: r.workerId,
+      ruleId: r.ruleId,
+      fires: Number(r.fires),
+      recentFires: Number(r.recentFires),
+      lastFiredAt: r.lastFiredAt === null ? null : toIso(r.lastFiredAt),
+      updatedAt: toIso(r.updatedAt),
+    }));
+  }
+
+  async countTags(): Promise<number> {
+    const o = await this.db();
+    if (o.dialect === "sqlite") return Number(o.db.select({ n: count() }).from(sqliteSchema.ttpTag).get()?.n ?? 0);
+    const [row] = await o.db.select({ n: count() }).from(pgSchema.ttpTag);
+    return Number(row?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = this.opening;
+    this.opening = null;
+    const o = this.opened ?? (await pending?.catch(() => null)) ?? null;
+    this.opened = null;
+    await o?.close();
+  }
+
+  private db(): Promise<OpenedDatabase> {
+    if (this.closed) return Promise.reject(new Error("the worker database is closed"));
+    if (this.opened) return Promise.resolve(this.opened);
+    if (!this.opening) {
+      this.opening = openDatabase(this.url, {
+        onPoolError: (err) => this.logger.warn("idle database connection failed; the pool replaces it", { error: err.message }),
+      }).then(
+        (o) => {
+          this.opening = null;
+          if (this.closed) {
+            void o.close().catch((err: unknown) => this.logger.debug("closing a late connection failed", { error: errorMessage(err) }));
+            throw new Error("the worker database is closed");
+          }
+          this.opened = o;
+          return o;
+        },
+        (err: unknown) => {
+          this.opening = null;
+          throw err;
+        },
+      );
+    }
+    return this.opening;
+  }
+}

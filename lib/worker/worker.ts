@@ -1,0 +1,365 @@
+import type { Readable, Writable } from "node:stream";
+import { Engine } from "../engine/engine";
+import { isTtpError } from "../errors";
+import type { Logger } from "../logger";
+import { DatabaseRuleStore } from "../store/database-store";
+import { FilesystemRuleStore } from "../store/filesystem-store";
+import type { RuleStore } from "../store/types";
+import { BufferRecycler } from "./buffers";
+import { EvalPool, OUTPUT_BYTES } from "./eval-pool";
+import { evaluateBlock, type BlockResult, type EvaluateOptions } from "./evaluate-block";
+import { fileInput, InputControl, streamInput } from "./input";
+import { MalformedReporter } from "./malformed";
+import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
+import { Reporter } from "./report";
+import { RuleFeed } from "./rule-feed";
+import { DbTagSink, JsonlSink } from "./sinks";
+import { WorkerState } from "./stats";
+import { errorMessage, wallNowMs } from "./util";
+import { WorkerDb } from "./worker-db";
+
+/** Read size of file input (one block) and the recycled block size (room for a carried partial line). */
+const READ_BYTES = 128 * 1024;
+const INPUT_BYTES = READ_BYTES + 64 * 1024;
+
+export type WorkerInput =
+  | { kind: "stream"; stream: Readable; name: string }
+  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean };
+
+export type RuleSource = { kind: "database"; url: string } | { kind: "filesystem"; dir: string };
+
+/** Everything `ttp worker --role worker` needs, already parsed and validated (lib/ never reads the environment). */
+export interface WorkerConfig {
+  workerId: string;
+  hostname: string;
+  pid: number;
+  rules: RuleSource;
+  input: WorkerInput;
+  /** JSON Lines tag output; `end` when the stream belongs to the worker (a file). Null: none. */
+  jsonl: { stream: Writable; end: boolean } | null;
+  /** Write tags to `ttp_tag` (database rule source only). */
+  dbSink: boolean;
+  minConfidence: number;
+  /** Evaluation threads (0: evaluate on the main thread). */
+  threads: number;
+  /** Drift report period; 0 disables it (database rule source only). */
+  reportIntervalMs: number;
+  /** /healthz and /metrics; null disables them. */
+  http: { port: number; host: string } | null;
+  /** Receives "applied <seq> <epoch-ms>" / "loaded <seq> <epoch-ms>" once a change is live in every engine. */
+  traceApplied: ((line: string) => void) | null;
+  logger: Logger;
+  /** How often the database head is probed (lag, connectivity) (default 1000 ms). */
+  probeIntervalMs?: number;
+  /** After drain(), input still pending after this long is abandoned (default 10 s). */
+  drainTimeoutMs?: number;
+  /** How long closing keeps retrying to write buffered tags to an unreachable database (default 10 s). */
+  flushTimeoutMs?: number;
+  /** Behind the head for longer than this → /healthz says stale (default 10 s). */
+  staleAfterMs?: number;
+  /** Called once the HTTP endpoint listens (its actual port). */
+  onListening?: (port: number) => void;
+}
+
+/** A running `--role worker` process body. `drain()` on SIGTERM, `stop()` on a second signal. */
+export class WorkerRuntime {
+  readonly state: WorkerState;
+  private readonly control = new InputControl();
+  private readonly feedAbort = new AbortController();
+  private fatal: Error | null = null;
+  private drainTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly config: WorkerConfig) {
+    this.state = new WorkerState({
+      workerId: config.workerId,
+      role: "worker",
+      hostname: config.hostname,
+      pid: config.pid,
+      ...(config.staleAfterMs === undefined ? {} : { staleAfterMs: config.staleAfterMs }),
+    });
+  }
+
+  /** Finish the input that is already available, flush the sinks, exit. */
+  drain(): void {
+    if (this.control.draining) return;
+    this.config.logger.info("draining: finishing the input already available, then flushing", { worker_id: this.config.workerId });
+    this.control.drain();
+    this.feedAbortIfNotLoaded();
+    this.drainTimer = setTimeout(() => this.stop(), this.config.drainTimeoutMs ?? 10_000);
+    this.drainTimer.unref?.();
+  }
+
+  /** Stop reading at once (pending output is still flushed). */
+  stop(): void {
+    this.control.stop();
+    this.feedAbortIfNotLoaded();
+  }
+
+  /** Runs until the input ends (EOF without --follow) or drain()/stop(); resolves to the exit code. */
+  async run(): Promise<number> {
+    const c = this.config;
+    const log = c.logger;
+    const state = this.state;
+    // Metrics (and prom-client's default collectors) only when something can scrape them.
+    const metrics = c.http ? new WorkerMetrics(state) : null;
+    let http: HttpEndpoint | null = null;
+    let store: RuleStore | null = null;
+    let workerDb: WorkerDb | null = null;
+    let pool: EvalPool | null = null;
+    let reporter: Reporter | null = null;
+    let probe: ReturnType<typeof setInterval> | null = null;
+    let feedDone: Promise<void> = Promise.resolve();
+    let exitCode = 0;
+    let startupError: unknown = null;
+    try {
+      if (c.http && metrics) {
+        http = await startHttpEndpoint({ ...c.http, state, metrics, logger: log });
+        c.onListening?.(http.port);
+        log.info("serving /healthz and /metrics", { port: http.port, host: c.http.host });
+      }
+      if (c.rules.kind === "database") {
+        // Expiry off: the master's store reverts expired states; the engine applies expiry by itself.
+        store = new DatabaseRuleStore({ url: c.rules.url, logger: log, expiry: false });
+        workerDb = new WorkerDb(c.rules.url, { logger: log });
+      } else {
+        const fsStore = new FilesystemRuleStore({ dir: c.rules.dir, logger: log, watch: true });
+        store = fsStore;
+        await fsStore.ready();
+      }
+      const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink };
+      const engine = new Engine();
+      if (c.threads > 0) pool = new EvalPool(c.threads, evalOptions, (err) => this.onFatal(err), INPUT_BYTES);
+      const feed = new RuleFeed({
+        store,
+        engine,
+        pool,
+        state,
+        logger: log,
+        signal: this.feedAbort.signal,
+        onApplied: (what, seq, change) => {
+          if (change) metrics?.observePropagation((Date.now() - Date.parse(change.at)) / 1000);
+          c.traceApplied?.(`${what} ${seq ?? "-"} ${wallNowMs().toFixed(3)}`);
+        },
+      });
+      feedDone = feed.run();
+      probe = this.startProbe(store);
+      if (workerDb && c.reportIntervalMs > 0) {
+        reporter = new Reporter(workerDb, state, { intervalMs: c.reportIntervalMs, logger: log });
+        reporter.start();
+      }
+      const first = await Promise.race([feed.loaded.then(() => true), this.stopped().then(() => false)]);
+      if (!first) {
+        log.warn("stopping before the first rule snapshot was loaded; no input was read");
+      } else {
+        log.info("worker ready", { worker_id: c.workerId, rules: state.rules, applied_seq: state.appliedSeq, threads: c.threads });
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        exitCode = await this.consume(engine, pool, evalOptions, workerDb);
+        const cpu = process.cpuUsage(cpu0);
+        const seconds = (performance.now() - t0) / 1000;
+        log.info("input finished", {
+          events: state.events,
+          tags: state.tags,
+          malformed: state.malformed,
+          below_floor: state.tagsBelowFloor,
+          seconds: Number(seconds.toFixed(3)),
+          events_per_second: seconds > 0 ? Math.round(state.events / seconds) : null,
+          cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
+        });
+      }
+    } catch (err) {
+      state.fatal = errorMessage(err);
+      exitCode = 2;
+      // A configuration problem found at start (e.g. no such rules directory) is the caller's to report.
+      if (isTtpError(err) && (err.code === "NOT_FOUND" || err.code === "VALIDATION")) startupError = err;
+      else log.error("worker failed", { error: errorMessage(err) });
+    } finally {
+      if (this.drainTimer) clearTimeout(this.drainTimer);
+      if (probe) clearInterval(probe);
+      this.feedAbort.abort();
+      await feedDone;
+      await reporter?.stop();
+      await pool?.close();
+      await store?.close().catch((err: unknown) => log.warn("closing the rule store failed", { error: errorMessage(err) }));
+      await workerDb?.close().catch((err: unknown) => log.warn("closing the worker database failed", { error: errorMessage(err) }));
+      await http?.close();
+    }
+    if (startupError !== null) throw startupError;
+    if (this.fatal && exitCode === 0) exitCode = 2;
+    return exitCode;
+  }
+
+  private async consume(engine: Engine, pool: EvalPool | null, evalOptions: EvaluateOptions, workerDb: WorkerDb | null): Promise<number> {
+    const c = this.config;
+    const log = c.logger;
+    const state = this.state;
+    const source = c.input.kind === "stream" ? c.input.name : c.input.path;
+    const malformed = new MalformedReporter({ source, logger: log });
+    const flushMalformed = setInterval(() => malformed.flush(), 10_000);
+    flushMalformed.unref?.();
+    const jsonl = c.jsonl ? new JsonlSink(c.jsonl.stream, { end: c.jsonl.end }) : null;
+    const dbSink =
+      c.dbSink && workerDb
+        ? new DbTagSink(workerDb, {
+            workerId: c.workerId,
+            logger: log,
+            onBacklog: (n) => (state.dbTagBacklog = n),
+          })
+        : null;
+    // Block memory is reused: input blocks come back from the threads (or right after a
+    // main-thread evaluation), output buffers once the sink has written them.
+    const inputMemory = pool ? pool.input : new BufferRecycler(INPUT_BYTES, 4);
+    const outputMemory = pool ? null : new BufferRecycler(OUTPUT_BYTES, 8);
+    const releaseOutput = (bytes: Uint8Array): void => {
+      if (pool) pool.recycleOutput(bytes);
+      else outputMemory?.give(bytes);
+    };
+    const ioOptions = { control: this.control, logger: log, alloc: (n: number) => inputMemory.take(n), blockBytes: READ_BYTES };
+    const input =
+      c.input.kind === "stream"
+        ? streamInput(c.input.stream, ioOptions)
+        : fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd });
+
+    let linesBefore = 0;
+    const handle = async (r: BlockResult, restart: boolean | undefined): Promise<void> => {
+      if (restart) linesBefore = 0;
+      if (r.malformedSamples.length > 0) for (const m of r.malformedSamples) m.line += linesBefore;
+      linesBefore += r.lines;
+      state.events += r.events;
+      state.tags += r.tags;
+      state.tagsBelowFloor += r.belowFloor;
+      state.malformed += r.malformed;
+      if (r.fires.length > 0) state.addFires(r.fires, Date.now());
+      malformed.report(r.malformed, r.malformedSamples);
+      if (jsonl && r.jsonl.length > 0) {
+        const bytes = r.jsonl;
+        await jsonl.write(bytes, () => releaseOutput(bytes));
+      }
+      if (dbSink && r.rows && r.rows.length > 0) await dbSink.write(r.rows);
+    };
+
+    let code = 0;
+    try {
+      if (pool) {
+        // Results are handled in input order as soon as they are ready (a followed file may
+        // trickle); the reader waits while `maxInflight` blocks are being evaluated.
+        const maxInflight = pool.size * 2;
+        let inflight = 0;
+        let slotFreed: (() => void) | null = null;
+        let chain: Promise<void> = Promise.resolve();
+        for await (const block of input) {
+          const restart = block.restart;
+          const result = pool.submit(block);
+          // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
+          result.catch(() => undefined);
+          inflight++;
+          chain = chain.then(async () => {
+            try {
+              await handle(await result, restart);
+            } finally {
+              inflight--;
+              slotFreed?.();
+            }
+          });
+          chain.catch(() => undefined);
+          while (inflight >= maxInflight && !this.fatal) {
+            await new Promise<void>((resolve) => {
+              slotFreed = resolve;
+            });
+            slotFreed = null;
+          }
+          if (this.fatal) break;
+        }
+        await chain;
+      } else {
+        let lastYield = performance.now();
+        for await (const block of input) {
+          const result = evaluateBlock(block, engine, evalOptions, outputMemory);
+          inputMemory.give(block.bytes);
+          await handle(result, block.restart);
+          if (this.fatal) break;
+          // Buffered input resolves without an event-loop turn: give the rule feed's I/O a turn now and then.
+          if (performance.now() - lastYield > 10) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            lastYield = performance.now();
+          }
+        }
+      }
+    } catch (err) {
+      log.error("processing events failed", { error: errorMessage(err) });
+      state.fatal = errorMessage(err);
+      code = 2;
+    }
+    clearInterval(flushMalformed);
+    malformed.flush();
+    try {
+      await jsonl?.close();
+    } catch (err) {
+      log.error("flushing the tag output failed", { error: errorMessage(err) });
+      code = 2;
+    }
+    if (dbSink) {
+      const left = await dbSink.close(Date.now() + (c.flushTimeoutMs ?? 10_000));
+      if (left > 0) {
+        log.error("tags could not be written to the database before exit", { count: left });
+        code = 2;
+      }
+    }
+    return code;
+  }
+
+  private startProbe(store: RuleStore): ReturnType<typeof setInterval> {
+    const state = this.state;
+    const db = store instanceof DatabaseRuleStore ? store : null;
+    let running = false;
+    const tick = async (): Promise<void> => {
+      if (running) return;
+      running = true;
+      try {
+        if (!db) {
+          state.setDbUp(true);
+          if (state.appliedSeq !== null) state.setHead(state.appliedSeq);
+          return;
+        }
+        const head = await db.headSeq();
+        if (!state.dbUp) this.config.logger.info("database reachable", {});
+        state.setDbUp(true);
+        state.setHead(head);
+      } catch (err) {
+        if (state.dbUp || state.dbDownSinceMs === null) {
+          this.config.logger.warn("database unreachable; evaluating with the rules already loaded and retrying", { error: errorMessage(err) });
+        }
+        state.setDbUp(false);
+        if (state.dbDownSinceMs === null) state.dbDownSinceMs = Date.now();
+      } finally {
+        running = false;
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), this.config.probeIntervalMs ?? 1000);
+    timer.unref?.();
+    return timer;
+  }
+
+  private stopped(): Promise<void> {
+    if (this.control.draining) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.control.onChange(() => {
+        off();
+        resolve();
+      });
+    });
+  }
+
+  private feedAbortIfNotLoaded(): void {
+    if (!this.state.loaded) this.feedAbort.abort();
+  }
+
+  private onFatal(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.state.fatal = err.message;
+    this.config.logger.error("fatal worker error; stopping", { error: err.message });
+    this.control.stop();
+  }
+}
