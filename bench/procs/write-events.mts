@@ -20,7 +20,7 @@ for (let start = 0, seed = 42; start < count; start += 100_000, seed++) {
     chunk += JSON.stringify(e) + "\n";
   }
   bytes += Buffer.byteLength(chunk);
-  if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+  if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
 }
 await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 process.stdout.write(`${bytes}\n`);
