@@ -80,6 +80,21 @@ export async function syncFromFilesystem(
     }
   }
 
+  /** A database read that waits out an outage (capped backoff) instead of failing the sync. */
+  async function readRetrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(isTtpError(err) && err.code === "BUSY") || stopped()) throw err;
+        const delay = Math.min(100 * 2 ** (attempt - 1), 5000);
+        log.warn("fs sync: database unavailable; retrying", { op: what, attempt, delay_ms: delay, error: errorMessage(err) });
+        await sleep(delay, signal);
+        if (stopped()) throw err;
+      }
+    }
+  }
+
   async function upsertFromFs(ruleId: string, yamlText: string, sourcePath: string | null | undefined): Promise<boolean> {
     return write("upsert", ruleId, () =>
       db.upsertRule(yamlText, { actor, origin: "filesystem", ...(sourcePath === undefined ? {} : { sourcePath }) }),
@@ -89,7 +104,7 @@ export async function syncFromFilesystem(
   async function reconcile(): Promise<ReconcileCounts> {
     const counts: ReconcileCounts = { upserted: 0, deleted: 0, unchanged: 0, failed: 0 };
     const files = await fsStore.listRules();
-    const stored = new Map((await db.listDefinitions()).map((d) => [d.ruleId, d]));
+    const stored = new Map((await readRetrying("list", () => db.listDefinitions())).map((d) => [d.ruleId, d]));
     const present = new Set<string>();
     for (const f of files) {
       present.add(f.ruleId);
