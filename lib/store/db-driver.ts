@@ -11,6 +11,7 @@ import {
 } from "../../db/open-database";
 import { BusyError, isTtpError, TtpError } from "../errors";
 import type { Logger } from "../logger";
+import { withPgTransaction } from "../../db/pg-transaction";
 import type { Query, Row, Tx } from "./db-sql";
 
 /** application_name of the LISTEN connection (operators and tests can find it in pg_stat_activity). */
@@ -181,72 +182,23 @@ export class PgDriver implements DbDriver {
   }
 
   async write<R>(body: () => Tx<R>): Promise<R> {
-    let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      return await withPgTransaction(this.pool, "BEGIN", async (client) => {
+        // First statement of every write: one writer at a time, so seq order = commit order.
+        await client.query("SELECT pg_advisory_xact_lock($1)", [PG_WRITE_LOCK_KEY]);
+        return this.drive(client, body());
+      });
     } catch (err) {
       throw mapDbError(err, "PostgreSQL write");
-    }
-    let broken: Error | undefined;
-    // A checked-out client's connection error must not become an unhandled 'error' event.
-    const onError = (err: Error): void => {
-      broken = err;
-    };
-    client.on("error", onError);
-    try {
-      await client.query("BEGIN");
-      // First statement of every write: one writer at a time, so seq order = commit order.
-      await client.query("SELECT pg_advisory_xact_lock($1)", [PG_WRITE_LOCK_KEY]);
-      const result = await this.drive(client, body());
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackErr) {
-        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      }
-      throw mapDbError(err, "PostgreSQL write");
-    } finally {
-      client.off("error", onError);
-      client.release(broken);
     }
   }
 
   async read<R>(body: () => Tx<R>, snapshot = false): Promise<R> {
-    if (!snapshot) {
-      try {
-        return await this.drive(this.pool, body());
-      } catch (err) {
-        throw mapDbError(err, "PostgreSQL read");
-      }
-    }
-    let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      if (!snapshot) return await this.drive(this.pool, body());
+      return await withPgTransaction(this.pool, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", (client) => this.drive(client, body()));
     } catch (err) {
       throw mapDbError(err, "PostgreSQL read");
-    }
-    let broken: Error | undefined;
-    const onError = (err: Error): void => {
-      broken = err;
-    };
-    client.on("error", onError);
-    try {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const result = await this.drive(client, body());
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackErr) {
-        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      }
-      throw mapDbError(err, "PostgreSQL read");
-    } finally {
-      client.off("error", onError);
-      client.release(broken);
     }
   }
 

@@ -2,6 +2,7 @@ import { asc, count, sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
+import { withPgTransaction } from "../../db/pg-transaction";
 import type { Tag } from "../engine/types";
 import { silentLogger, type Logger } from "../logger";
 import type { HealthStatus, WorkerRole } from "./stats";
@@ -55,34 +56,9 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-/**
- * A transaction on a client of its own. drizzle's `transaction()` checks a pooled client out
- * without an 'error' listener, so a backend terminated between two statements crashes the
- * process with an unhandled 'error' event, and it returns the broken client to the pool.
- */
-async function pgTransaction<T>(pool: pg.Pool, fn: (tx: NodePgDatabase<typeof pgSchema>) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (err: Error): void => {
-    broken = err;
-  };
-  client.on("error", onError);
-  try {
-    await client.query("BEGIN");
-    const result = await fn(drizzlePg(client, { schema: pgSchema }));
-    await client.query("COMMIT");
-    return result;
-  } catch (err) {
-    try {
-      await client.query("ROLLBACK");
-    } catch (rollbackErr) {
-      broken ??= rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-    }
-    throw err;
-  } finally {
-    client.off("error", onError);
-    client.release(broken);
-  }
+/** A drizzle transaction on a guarded client (drizzle's `transaction()` leaves the checked-out client without an 'error' listener). */
+function pgTransaction<T>(pool: pg.Pool, fn: (tx: NodePgDatabase<typeof pgSchema>) => Promise<T>): Promise<T> {
+  return withPgTransaction(pool, "BEGIN", (client) => fn(drizzlePg(client, { schema: pgSchema })));
 }
 
 /**
