@@ -84,3 +84,8 @@ export function formatPath(path: (string | number)[]): string {
   for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : out === "" ? seg : `.${seg}`;
   return out;
 }
+
+/** The message of anything thrown, for logs and error text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,5 +1,5 @@
 import { parseDatabaseUrl } from "../../db/url";
-import { NotFoundError, TtpError, ValidationError, type ValidationIssue } from "../errors";
+import { NotFoundError, TtpError, ValidationError, type ValidationIssue, errorMessage } from "../errors";
 import { silentLogger, type Logger } from "../logger";
 import { createHash } from "node:crypto";
 import { withState } from "../rules/compiled";
@@ -95,9 +95,6 @@ function backoffMs(failures: number): number {
   return Math.min(100 * 2 ** Math.max(0, failures - 1), 5000);
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Multi-waiter wake-up with a generation counter, so a notify between check and wait is never lost. */
 class Wakeup {

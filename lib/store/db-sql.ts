@@ -433,19 +433,5 @@ export function* sweepExpiredTx(input: { now: string; actor: string }): Tx<Chang
 
 /** Back to the default state (row kept with its revision bumped); NotFoundError for an unknown rule. */
 export function* clearStateTx(input: { ruleId: string; actor: string; reason: string | null; now: string }): Tx<ChangeRow> {
-  const rule = yield* first<{ rule_id: string }>("SELECT rule_id FROM ttp_rule WHERE rule_id = ?", [input.ruleId]);
-  if (!rule) throw new NotFoundError(`rule ${input.ruleId} not found`);
-  const cur = yield* getStateTx(input.ruleId);
-  const def = defaultState();
-  yield* upsertStateRow(input.ruleId, def, (cur ? Number(cur.revision) : 0) + 1);
-  return yield* insertChange({
-    ruleId: input.ruleId,
-    kind: "state",
-    actor: input.actor,
-    at: input.now,
-    reason: input.reason,
-    autoRevert: false,
-    before: stateFromRow(cur),
-    after: def,
-  });
+  return yield* setStateTx({ ...input, state: defaultState() });
 }

@@ -1,4 +1,4 @@
-import { isTtpError } from "../errors";
+import { isTtpError, errorMessage } from "../errors";
 import { silentLogger, type Logger } from "../logger";
 import type { DatabaseRuleStore } from "./database-store";
 import type { ChangeEvent, RuleStore } from "./types";
@@ -30,9 +30,6 @@ export interface FilesystemSync {
   stop(): Promise<void>;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Master sync (SPEC §3.2): subscribes to the filesystem store first, then reconciles the

@@ -1,3 +1,4 @@
+export { errorMessage } from "../errors";
 import { BusyError, isTtpError } from "../errors";
 import { mapDbError } from "../store/db-driver";
 
@@ -20,9 +21,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Whether a database error is an outage worth retrying (connection lost, busy, server restarting), looking through wrappers' causes. */
 export function isTransientDbError(err: unknown): boolean {
