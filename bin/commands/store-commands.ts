@@ -4,7 +4,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
 import { loadRulesDir } from "../../lib/rules/rule-files";
-import { parseInstant, type RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/rule-state";
+import { resolveExpires } from "../../lib/state/durations";
 import type { ChangeLogEntry, RuleChange, RuleRecord, RuleStore } from "../../lib/store/types";
 import { migrateDatabase } from "../../db/open-database";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
@@ -44,16 +45,9 @@ function one(positionals: string[], what: string, usage: string): string {
 
 /** `--expires` value: a duration (90s, 30m, 2h, 7d) from now, or an ISO-8601 instant with a zone. */
 export function parseExpires(value: string, nowMs: number): string {
-  const d = /^(\d+)(s|m|h|d)$/.exec(value.trim());
-  if (d) {
-    const n = Number(d[1]);
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as "s" | "m" | "h" | "d"];
-    if (n <= 0) throw new UsageError("--expires must be a positive duration");
-    return new Date(nowMs + n * unit).toISOString();
-  }
-  const t = parseInstant(value.trim());
-  if (t === null) throw new UsageError(`--expires must be a duration like 90s, 30m, 2h, 7d or an ISO-8601 instant with a zone like 2026-12-01T09:00:00Z (got "${value}")`);
-  return new Date(t).toISOString();
+  const r = resolveExpires(value, nowMs);
+  if (!r.ok) throw new UsageError(`--expires ${r.message}`);
+  return r.expiresAt;
 }
 
 export function stateJson(s: RuleState): Record<string, unknown> {

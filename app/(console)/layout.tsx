@@ -1,0 +1,27 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { logoutAction } from "../_actions/auth";
+import { requireUser } from "../_server/session";
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const user = await requireUser();
+  return (
+    <>
+      <header className="topbar">
+        <strong>TTP Rule Console</strong>
+        <nav aria-label="Main">
+          <Link href="/rules">Rules</Link>
+          <Link href="/expiring">Expiring</Link>
+          <Link href="/activity">Activity</Link>
+        </nav>
+        <span className="who">
+          {user.username} <span className="muted">({user.role})</span>
+        </span>
+        <form action={logoutAction}>
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <main className="content">{children}</main>
+    </>
+  );
+}

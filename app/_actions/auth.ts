@@ -1,0 +1,68 @@
+"use server";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getServices } from "../_server/services";
+import { clientIp, cookieSecure, SESSION_COOKIE } from "../_server/session";
+
+export interface LoginFormState {
+  error: string | null;
+  username: string;
+}
+
+const LoginInput = z.object({
+  username: z.string().trim().min(1, { message: "Enter your username." }).max(64, { message: "Usernames are at most 64 characters." }),
+  password: z.string().min(1, { message: "Enter your password." }).max(256, { message: "Passwords are at most 256 characters." }),
+  next: z.string().optional(),
+});
+
+/** Only same-site paths: `/rules?x` yes, `//evil.example` or `https://…` no. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : "/rules";
+}
+
+export async function loginAction(_prev: LoginFormState, form: FormData): Promise<LoginFormState> {
+  const parsed = LoginInput.safeParse({
+    username: form.get("username") ?? "",
+    password: form.get("password") ?? "",
+    next: typeof form.get("next") === "string" ? (form.get("next") as string) : undefined,
+  });
+  const username = typeof form.get("username") === "string" ? (form.get("username") as string) : "";
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid sign-in form.", username };
+  const { auth, throttle, env, logger } = await getServices();
+  const ip = await clientIp();
+  const gate = await throttle.check(parsed.data.username, ip);
+  if (!gate.allowed) {
+    const minutes = Math.max(1, Math.ceil(gate.retryAfterMs / 60_000));
+    logger.warn("sign-in throttled", { username: parsed.data.username, ip });
+    return { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, username };
+  }
+  const user = await auth.verifyPassword(parsed.data.username, parsed.data.password);
+  if (!user) {
+    await throttle.recordFailure(parsed.data.username, ip);
+    logger.info("sign-in failed", { username: parsed.data.username, ip });
+    return { error: "Wrong username or password.", username };
+  }
+  await throttle.recordSuccess(parsed.data.username, ip);
+  const session = await auth.createSession(user.id);
+  (await cookies()).set(SESSION_COOKIE, session.token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: await cookieSecure(env.TTP_COOKIE_SECURE),
+    path: "/",
+    maxAge: 30 * 86_400,
+  });
+  logger.info("signed in", { username: user.username, role: user.role, ip });
+  redirect(safeNext(parsed.data.next));
+}
+
+export async function logoutAction(): Promise<void> {
+  const jar = await cookies();
+  const token = jar.get(SESSION_COOKIE)?.value;
+  if (token) {
+    const { auth } = await getServices();
+    await auth.deleteSession(token);
+  }
+  jar.delete(SESSION_COOKIE);
+  redirect("/login");
+}

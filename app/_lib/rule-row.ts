@@ -1,0 +1,122 @@
+import type { RuleState } from "../../lib/state/rule-state";
+
+/** One ATT&CK mapping of a rule (ids only; names come from the AttackNames dictionary). */
+export interface RowEmit {
+  tactic: string;
+  technique: string;
+  sub: string | null;
+  confidence: number;
+}
+
+/** What the rule list needs of a rule: small enough to send 10,000 of them to the browser. */
+export interface RuleRow {
+  ruleId: string;
+  name: string;
+  description: string;
+  ruleVersion: number;
+  emits: RowEmit[];
+  kinds: string[];
+  /** Stored state; the browser resolves expiry against its clock (an expired state reads as enabled). */
+  state: RuleState;
+  revision: number;
+  origin: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** id → {name, url} for the tactics and techniques the rows mention. */
+export type AttackNames = Record<string, { name: string; url: string }>;
+
+export type StateFilter = "" | "enabled" | "disabled" | "clipped" | "expiring";
+
+export interface ListFilters {
+  q: string;
+  state: StateFilter;
+  tactic: string;
+  technique: string;
+  kind: string;
+  origin: string;
+  /** "expiring within": 1h, 24h, 7d or "" */
+  within: string;
+  sort: "id" | "name" | "state" | "expires" | "updated";
+}
+
+export const EMPTY_FILTERS: ListFilters = { q: "", state: "", tactic: "", technique: "", kind: "", origin: "", within: "", sort: "id" };
+
+export const WITHIN_MS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
+
+/** Effective state at `now` (SPEC §2: an expired state is exactly the default). */
+export function effectiveAt(state: RuleState, now: number): RuleState {
+  if (state.expires_at !== null && Date.parse(state.expires_at) <= now) {
+    return { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
+  }
+  return state;
+}
+
+export function filtersFromParams(params: Record<string, string | string[] | undefined> | URLSearchParams): ListFilters {
+  const get = (k: string): string => {
+    const v = params instanceof URLSearchParams ? params.get(k) : params[k];
+    return (Array.isArray(v) ? v[0] : v) ?? "";
+  };
+  const state = get("state");
+  const sort = get("sort");
+  return {
+    q: get("q"),
+    state: (["enabled", "disabled", "clipped", "expiring"].includes(state) ? state : "") as StateFilter,
+    tactic: get("tactic"),
+    technique: get("technique"),
+    kind: get("kind"),
+    origin: get("origin"),
+    within: WITHIN_MS[get("within")] ? get("within") : "",
+    sort: (["id", "name", "state", "expires", "updated"].includes(sort) ? sort : "id") as ListFilters["sort"],
+  };
+}
+
+export function filtersToQuery(f: ListFilters): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v && !(k === "sort" && v === "id")) p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Lower-cased text a search term is matched against. */
+export function searchText(row: RuleRow, names: AttackNames): string {
+  const parts = [row.ruleId, row.name, row.description];
+  for (const e of row.emits) {
+    parts.push(e.technique, e.sub ?? "", e.tactic, names[e.technique]?.name ?? "", e.sub ? (names[e.sub]?.name ?? "") : "");
+  }
+  return parts.join("\n").toLowerCase();
+}
+
+export function applyFilters(rows: RuleRow[], texts: Map<string, string>, f: ListFilters, now: number): RuleRow[] {
+  const terms = f.q.toLowerCase().split(/\s+/).filter(Boolean);
+  const withinMs = WITHIN_MS[f.within];
+  const out = rows.filter((r) => {
+    const st = effectiveAt(r.state, now);
+    if (f.state === "expiring" ? st.expires_at === null : f.state && st.state !== f.state) return false;
+    if (withinMs !== undefined && (st.expires_at === null || Date.parse(st.expires_at) - now > withinMs)) return false;
+    if (f.tactic && !r.emits.some((e) => e.tactic === f.tactic)) return false;
+    if (f.technique && !r.emits.some((e) => e.technique === f.technique || e.sub === f.technique)) return false;
+    if (f.kind && !r.kinds.includes(f.kind)) return false;
+    if (f.origin && r.origin !== f.origin) return false;
+    if (terms.length > 0) {
+      const t = texts.get(r.ruleId) ?? "";
+      for (const term of terms) if (!t.includes(term)) return false;
+    }
+    return true;
+  });
+  const stateRank = { disabled: 0, clipped: 1, enabled: 2 } as const;
+  const cmp: Record<ListFilters["sort"], (a: RuleRow, b: RuleRow) => number> = {
+    id: (a, b) => a.ruleId.localeCompare(b.ruleId),
+    name: (a, b) => a.name.localeCompare(b.name),
+    state: (a, b) => stateRank[effectiveAt(a.state, now).state] - stateRank[effectiveAt(b.state, now).state] || a.ruleId.localeCompare(b.ruleId),
+    expires: (a, b) => expiresKey(a, now) - expiresKey(b, now) || a.ruleId.localeCompare(b.ruleId),
+    updated: (a, b) => b.updatedAt.localeCompare(a.updatedAt),
+  };
+  return out.sort(cmp[f.sort]);
+}
+
+function expiresKey(r: RuleRow, now: number): number {
+  const e = effectiveAt(r.state, now).expires_at;
+  return e === null ? Number.POSITIVE_INFINITY : Date.parse(e);
+}

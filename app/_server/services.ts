@@ -1,0 +1,46 @@
+import "server-only";
+import { openAuthStore } from "../../lib/auth/auth-store";
+import { LoginThrottle } from "../../lib/auth/login-throttle";
+import type { AuthStore } from "../../lib/auth/types";
+import { createStderrLogger, type Logger } from "../../lib/logger";
+import { createRuleStore } from "../../lib/store";
+import type { RuleStore } from "../../lib/store/types";
+import { parseDashboardEnv, type DashboardEnv } from "./env";
+
+export interface Services {
+  env: DashboardEnv;
+  store: RuleStore;
+  auth: AuthStore;
+  throttle: LoginThrottle;
+  logger: Logger;
+}
+
+const KEY = Symbol.for("ttp.dashboard.services");
+type Holder = { [KEY]?: Promise<Services> };
+
+async function build(): Promise<Services> {
+  const env = parseDashboardEnv(process.env);
+  const logger = createStderrLogger(env.TTP_LOG_LEVEL);
+  const store = await createRuleStore({ store: env.TTP_RULE_STORE, rulesDir: env.TTP_RULES_DIR, databaseUrl: env.DATABASE_URL, logger });
+  try {
+    const auth = await openAuthStore(env.DATABASE_URL, { sessionTtlMs: env.TTP_SESSION_TTL });
+    return { env, store, auth, throttle: new LoginThrottle(), logger };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** The process-wide store, auth store and configuration, opened on first use (never at import). */
+export function getServices(): Promise<Services> {
+  const holder = globalThis as Holder;
+  if (!holder[KEY]) {
+    const p = build();
+    holder[KEY] = p;
+    // A failed start is retried by the next request instead of being cached forever.
+    p.catch(() => {
+      if (holder[KEY] === p) delete holder[KEY];
+    });
+  }
+  return holder[KEY];
+}

@@ -1,0 +1,66 @@
+import "server-only";
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import type { Role, User } from "../../lib/auth/types";
+import { getServices } from "./services";
+
+export const SESSION_COOKIE = "ttp_session";
+
+/** The signed-in user of this request, or null. Reads only; never sets cookies. */
+export async function getCurrentUser(): Promise<User | null> {
+  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  if (!token) return null;
+  const { auth } = await getServices();
+  const session = await auth.validateSession(token);
+  return session?.user ?? null;
+}
+
+/** For pages: the user, or a redirect to the sign-in page. */
+export async function requireUser(): Promise<User> {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  return user;
+}
+
+export function hasRole(user: User, role: Role): boolean {
+  return role === "viewer" || user.role === "admin";
+}
+
+/** Whether the session cookie should carry `Secure`: always/never by configuration, else when the request came over HTTPS. */
+export async function cookieSecure(mode: "auto" | "always" | "never"): Promise<boolean> {
+  if (mode !== "auto") return mode === "always";
+  const h = await headers();
+  return (h.get("x-forwarded-proto") ?? "").split(",")[0]?.trim() === "https";
+}
+
+/** Client address for throttling: the first X-Forwarded-For hop when present (set by the reverse proxy), else "local". */
+export async function clientIp(): Promise<string> {
+  const h = await headers();
+  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || "local";
+}
+
+export type AuthOutcome = { ok: true; user: User } | { ok: false; status: 401 | 403; message: string };
+
+/** Route handlers: `Authorization: Bearer <api token>` or the session cookie; then the role check. */
+export async function authenticateRequest(request: Request, role: Role): Promise<AuthOutcome> {
+  const { auth } = await getServices();
+  let user: User | null = null;
+  const authz = request.headers.get("authorization");
+  if (authz) {
+    const m = /^Bearer\s+(\S+)$/i.exec(authz);
+    user = m?.[1] ? await auth.validateApiToken(m[1]) : null;
+    if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
+  } else {
+    const token = (await cookies()).get(SESSION_COOKIE)?.value;
+    user = token ? ((await auth.validateSession(token))?.user ?? null) : null;
+    if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
+    // Cookie-authenticated writes must come from our own pages (SameSite=Lax already blocks most cross-site posts).
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const origin = request.headers.get("origin");
+      const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+      if (origin && host && new URL(origin).host !== host) return { ok: false, status: 403, message: "Cross-origin request refused" };
+    }
+  }
+  if (!hasRole(user, role)) return { ok: false, status: 403, message: "Insufficient permissions" };
+  return { ok: true, user };
+}
