@@ -367,6 +367,11 @@ describe.each(storeTargets().map((t) => [t.name, t] as const))("RuleStore confor
       expect((await store.history({ limit: 100, before: third })).map((e) => e.seq)).toEqual(all.slice(3).map((e) => e.seq));
       expect((await store.history({ ruleId: "R1", limit: 100 })).map((e) => e.actor)).toEqual(["dave", "bob", ACTOR]);
       expect(all[2]).toMatchObject({ reason: null, autoRevert: false, after: expect.objectContaining({ state: "disabled", set_by: "bob" }) });
+      expect((await store.history({ actor: "carol", limit: 100 })).map((e) => [e.ruleId, e.kind])).toEqual([["R2", "state"]]);
+      expect((await store.history({ kind: "definition", limit: 100 })).map((e) => e.ruleId)).toEqual(["R2", "R1"]);
+      expect((await store.history({ ruleId: "R1", kind: "state", actor: "bob", limit: 100 })).map((e) => e.actor)).toEqual(["bob"]);
+      expect(await store.history({ autoRevert: true, limit: 100 })).toEqual([]);
+      expect(await store.history({ autoRevert: false, limit: 100 })).toHaveLength(5);
     });
   });
 

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../errors";
 import { defaultState, type RuleState, type RuleStateName } from "../state/rule-state";
-import type { ChangeLogEntry, RuleOrigin } from "./types";
+import type { ChangeLogEntry, HistoryQuery, RuleOrigin } from "./types";
 
 // Transaction bodies are generators that yield queries and receive their rows: the SQLite
 // executor drives them synchronously inside one better-sqlite3 transaction (no await inside
@@ -202,7 +202,7 @@ export function* changesAfterTx(seq: number, limit: number): Tx<ChangeWithState[
   );
 }
 
-export function* historyTx(query: { ruleId?: string; limit: number; before?: number }): Tx<ChangeRow[]> {
+export function* historyTx(query: HistoryQuery): Tx<ChangeRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (query.ruleId !== undefined) {
@@ -212,6 +212,18 @@ export function* historyTx(query: { ruleId?: string; limit: number; before?: num
   if (query.before !== undefined) {
     where.push("seq < ?");
     params.push(query.before);
+  }
+  if (query.actor !== undefined) {
+    where.push("actor = ?");
+    params.push(query.actor);
+  }
+  if (query.kind !== undefined) {
+    where.push("kind = ?");
+    params.push(query.kind);
+  }
+  if (query.autoRevert !== undefined) {
+    where.push("auto_revert = ?");
+    params.push(query.autoRevert);
   }
   params.push(Math.max(0, Math.floor(query.limit)));
   return yield* all<ChangeRow>(

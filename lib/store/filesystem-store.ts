@@ -172,6 +172,9 @@ export class FilesystemRuleStore implements RuleStore {
       const e = this.changeLog[i] as ChangeLogEntry;
       if (query.before !== undefined && e.seq >= query.before) continue;
       if (query.ruleId !== undefined && e.ruleId !== query.ruleId) continue;
+      if (query.actor !== undefined && e.actor !== query.actor) continue;
+      if (query.kind !== undefined && e.kind !== query.kind) continue;
+      if (query.autoRevert !== undefined && e.autoRevert !== query.autoRevert) continue;
       out.push(e);
     }
     return out;

@@ -87,6 +87,10 @@ export interface HistoryQuery {
   limit: number;
   /** Only entries with seq strictly below this. */
   before?: number;
+  actor?: string;
+  kind?: ChangeLogEntry["kind"];
+  /** Only expiry reverts (true) or only the rest (false). */
+  autoRevert?: boolean;
 }
 
 /** The one contract both backends implement (SPEC §3). */
