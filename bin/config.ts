@@ -15,6 +15,9 @@ export const TtpEnv = z.object({
     })
     .default("file:./data/ttp.db"),
   TTP_LOG_LEVEL: z.enum(LEVELS, { message: `TTP_LOG_LEVEL must be one of: ${LEVELS.join(", ")}` }).default("info"),
+  // Password of the `admin` user `npm start` creates when there are no users yet (random when unset);
+  // checked against the password policy only then (bin/seed-admin.ts).
+  TTP_ADMIN_PASSWORD: z.string().optional(),
 });
 export type TtpEnv = z.infer<typeof TtpEnv>;
 

@@ -1,4 +1,4 @@
-// `npm start`: prepares the embedded database (migrations, sample rule pack on first run), builds
+// `npm start`: prepares the embedded database (migrations, sample rule pack and first admin on first run), builds
 // the dashboard when no build exists, then serves it with `next start`.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,6 +7,7 @@ import { migrateDatabase } from "../db/open-database";
 import { loadRulesDir } from "../lib/rules/rule-files";
 import { DatabaseRuleStore } from "../lib/store/database-store";
 import { ConfigError, parseEnv } from "./config";
+import { seedFirstAdmin } from "./seed-admin";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -38,6 +39,8 @@ async function main(): Promise<number> {
       await store.close();
     }
   }
+  // Users live in DATABASE_URL whatever TTP_RULE_STORE says.
+  await seedFirstAdmin(env.DATABASE_URL, { adminPassword: env.TTP_ADMIN_PASSWORD, passwordFile: path.join(ROOT, "data", "initial-admin-password") });
   const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
   if (!existsSync(path.join(ROOT, ".next/BUILD_ID"))) {
     const code = await run(process.execPath, [nextBin, "build"]);

@@ -4,6 +4,7 @@ import { EXIT, reportError, UsageError } from "./cli-support";
 import { STORE_COMMANDS, STORE_USAGE } from "./commands/store-commands";
 import { ConfigError } from "./config";
 import { runWorker, WORKER_USAGE } from "./commands/worker";
+import { USER_COMMANDS, USER_USAGE } from "./commands/user";
 
 const USAGE = `usage: npm run -s ttp -- <command>
 
@@ -11,9 +12,10 @@ const USAGE = `usage: npm run -s ttp -- <command>
   ${EVAL_USAGE}
 ${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
 ${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
+${USER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
-DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm), TTP_LOG_LEVEL.
+DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm; dashboard users always live here), TTP_LOG_LEVEL.
 Exit codes: 0 ok, 1 validation or usage error (including an unknown rule), 2 runtime failure.
 `;
 
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   eval: runEval,
   ...STORE_COMMANDS,
   worker: runWorker,
+  ...USER_COMMANDS,
 };
 
 // `ttp tail | head` and friends: a closed pipe ends the command quietly.

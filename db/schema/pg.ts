@@ -146,3 +146,48 @@ export const ttpRuleStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workerId, t.ruleId] }), index("ttp_rule_stats_rule_id_idx").on(t.ruleId)],
 );
+
+// ---------------------------------------------------------------- dashboard users (lib/auth)
+
+export const ttpUser = pgTable(
+  "ttp_user",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique("ttp_user_username_unique"),
+    // argon2id PHC string; never the password.
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["viewer", "admin"] }).notNull(),
+    createdAt: instant("created_at").notNull(),
+    createdBy: text("created_by"),
+  },
+  (t) => [check("ttp_user_role_check", sql`${t.role} IN ('viewer', 'admin')`)],
+);
+
+/** Dashboard sessions; `id` is the SHA-256 (hex) of the cookie token, which is never stored. */
+export const ttpSession = pgTable(
+  "ttp_session",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => ttpUser.id, { onDelete: "cascade" }),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+  },
+  (t) => [index("ttp_session_user_id_idx").on(t.userId)],
+);
+
+/** API tokens for scripts; `id` is the SHA-256 (hex) of the bearer token, which is never stored. */
+export const ttpApiToken = pgTable(
+  "ttp_api_token",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => ttpUser.id, { onDelete: "cascade" }),
+    label: text("label").notNull(),
+    createdAt: instant("created_at").notNull(),
+    lastUsedAt: instant("last_used_at"),
+  },
+  (t) => [index("ttp_api_token_user_id_idx").on(t.userId)],
+);

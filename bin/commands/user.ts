@@ -1,0 +1,112 @@
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { openAuthStore, ROLES, type AuthStore, type Role, type User } from "../../lib/auth";
+import { NotFoundError, ValidationError } from "../../lib/errors";
+import { EXIT, UsageError } from "../cli-support";
+import { parseEnv } from "../config";
+
+export const USER_USAGE = [
+  "ttp user add <name> --role viewer|admin --password-stdin",
+  "ttp user list [--json]",
+  "ttp token create <username> --label <text>",
+];
+
+/** Dashboard users live in DATABASE_URL whatever TTP_RULE_STORE says. */
+async function withAuthStore<T>(fn: (store: AuthStore) => Promise<T>): Promise<T> {
+  const store = await openAuthStore(parseEnv().DATABASE_URL);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** All of stdin, minus one trailing newline (`echo pw |` and `printf '%s\n' pw |` both work). */
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new UsageError(`--password-stdin reads a pipe, not a terminal: printf '%s' "$PASSWORD" | npm run -s ttp -- ${USER_USAGE[0]}`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+function userJson(u: User): Record<string, unknown> {
+  return { id: u.id, username: u.username, role: u.role, created_at: u.createdAt, created_by: u.createdBy };
+}
+
+/** Runs a command step; a ValidationError becomes one `ttp <command>: <message>` line per issue and exit 1. */
+async function validated(command: string, fn: () => Promise<void>): Promise<number> {
+  try {
+    await fn();
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    for (const i of err.issues) process.stderr.write(`ttp ${command}: ${i.message}\n`);
+    return EXIT.invalid;
+  }
+}
+
+function one(positionals: string[], what: string, usage: string): string {
+  if (positionals.length !== 1 || !positionals[0]) throw new UsageError(`expected exactly one ${what}: ${usage}`);
+  return positionals[0];
+}
+
+async function userCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case "add": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { role: { type: "string" }, "password-stdin": { type: "boolean" } },
+        allowPositionals: true,
+      });
+      const username = one(positionals, "user name", USER_USAGE[0]!);
+      const role = values.role;
+      if (role === undefined || !ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}: ${USER_USAGE[0]}`);
+      // Never on the command line: argv is visible to every user of the machine (ps, /proc).
+      if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${USER_USAGE[0]}`);
+      const password = await readPasswordFromStdin();
+      return validated("user add", async () => {
+        const user = await withAuthStore((s) => s.createUser({ username, password, role: role as Role }, `cli:${os.userInfo().username}`));
+        process.stdout.write(`created user ${user.username} (${user.role})\n`);
+      });
+    }
+    case "list": {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } }, allowPositionals: false });
+      const users = await withAuthStore((s) => s.listUsers());
+      if (values.json) {
+        process.stdout.write(JSON.stringify(users.map(userJson)) + "\n");
+      } else {
+        for (const u of users) process.stdout.write(`${u.username}\t${u.role}\t${u.createdAt}\t${u.createdBy ?? "-"}\n`);
+      }
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(`unknown user command "${sub ?? ""}": ${USER_USAGE.filter((u) => u.startsWith("ttp user")).join(" | ")}`);
+  }
+}
+
+async function tokenCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== "create") throw new UsageError(`unknown token command "${sub ?? ""}": ${USER_USAGE[2]}`);
+  const { values, positionals } = parseArgs({ args: rest, options: { label: { type: "string" } }, allowPositionals: true });
+  const username = one(positionals, "user name", USER_USAGE[2]!);
+  const label = values.label?.trim();
+  if (!label) throw new UsageError(`token create needs --label <text> (what the token is for): ${USER_USAGE[2]}`);
+  return validated("token create", async () => {
+    const token = await withAuthStore(async (s) => {
+      const user = await s.findUserByName(username);
+      if (!user) throw new NotFoundError(`unknown user "${username}"`);
+      return (await s.createApiToken(user.id, label)).token;
+    });
+    // The token alone on stdout (for `$(…)`); only its hash is stored, so it cannot be shown again.
+    process.stdout.write(`${token}\n`);
+    process.stderr.write(`API token "${label}" for ${username}: send it as "Authorization: Bearer <token>"; it is shown only this once\n`);
+  });
+}
+
+export const USER_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  user: userCommand,
+  token: tokenCommand,
+};

@@ -1,0 +1,45 @@
+/** Dashboard roles: `viewer` reads, `admin` also changes (SPEC §6). */
+export const ROLES = ["viewer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface SessionInfo {
+  user: User;
+  /** ISO-8601 instant the session ends unless renewed. */
+  expiresAt: string;
+  /** True when validation extended the expiry (the caller re-sends the cookie). */
+  renewed: boolean;
+}
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  role: Role;
+}
+
+/** Users, sessions and API tokens in the configured database (either dialect). */
+export interface AuthStore {
+  /** ValidationError (fieldErrors on username/password/role) for bad input; ConflictError when the name is taken. */
+  createUser(input: NewUserInput, actor: string): Promise<User>;
+  findUserByName(username: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  /** The user when the password matches; null otherwise (also for unknown users, in about the same time). */
+  verifyPassword(username: string, password: string): Promise<User | null>;
+  /** A new opaque session token (only its SHA-256 is stored). */
+  createSession(userId: string): Promise<{ token: string; expiresAt: string }>;
+  /** The session's user, or null when unknown/expired; slides the expiry when past half its life. */
+  validateSession(token: string): Promise<SessionInfo | null>;
+  deleteSession(token: string): Promise<void>;
+  /** A new API token for scripts (`Authorization: Bearer …`), shown once; only its SHA-256 is stored. */
+  createApiToken(userId: string, label: string): Promise<{ token: string }>;
+  validateApiToken(token: string): Promise<User | null>;
+  close(): Promise<void>;
+}
