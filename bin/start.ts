@@ -6,6 +6,7 @@ import path from "node:path";
 import { migrateDatabase } from "../db/open-database";
 import { loadRulesDir } from "../lib/rules/rule-files";
 import { DatabaseRuleStore } from "../lib/store/database-store";
+import { parseDashboardEnv } from "../lib/config/env";
 import { ConfigError, parseEnv } from "./config";
 import { seedFirstAdmin } from "./seed-admin";
 
@@ -22,6 +23,8 @@ function run(cmd: string, args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const env = parseEnv();
+  // Refuse bad dashboard settings here, with the variable named, rather than on the first request.
+  const dashboard = parseDashboardEnv(process.env);
   if (env.TTP_RULE_STORE === "database") {
     await migrateDatabase(env.DATABASE_URL);
     const store = new DatabaseRuleStore({ url: env.DATABASE_URL, expiry: false });
@@ -46,7 +49,7 @@ async function main(): Promise<number> {
     const code = await run(process.execPath, [nextBin, "build"]);
     if (code !== 0) return code;
   }
-  return run(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3000"]);
+  return run(process.execPath, [nextBin, "start", "-p", String(dashboard.PORT)]);
 }
 
 main().then(
