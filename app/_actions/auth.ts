@@ -2,6 +2,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { safeNext } from "../_lib/safe-next";
 import { getServices } from "../_server/services";
 import { clientIp, cookieSecure, SESSION_COOKIE } from "../_server/session";
 
@@ -15,11 +16,6 @@ const LoginInput = z.object({
   password: z.string().min(1, { message: "Enter your password." }).max(256, { message: "Passwords are at most 256 characters." }),
   next: z.string().optional(),
 });
-
-/** Only same-site paths: `/rules?x` yes, `//evil.example` or `https://…` no. */
-function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : "/rules";
-}
 
 export async function loginAction(_prev: LoginFormState, form: FormData): Promise<LoginFormState> {
   const parsed = LoginInput.safeParse({
