@@ -17,7 +17,7 @@ const FORBIDDEN_IN_LIB = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**"] },
+  { ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/test-results/**", "e2e/logs/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,6 +6,8 @@ const nextConfig = {
   ...(process.env.NEXT_DIST_DIR ? { distDir: process.env.NEXT_DIST_DIR } : {}),
   // `npm test` type-checks the whole project (tsc --noEmit) before anything is built.
   typescript: { ignoreBuildErrors: true },
+  // The rule-pack import posts a zip of up to 10 MiB to a server action (default limit 1 MB).
+  experimental: { serverActions: { bodySizeLimit: "11mb" } },
 };
 
 export default nextConfig;

@@ -26,7 +26,7 @@ export async function loginAction(_prev: LoginFormState, form: FormData): Promis
   const username = typeof form.get("username") === "string" ? (form.get("username") as string) : "";
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid sign-in form.", username };
   const { auth, throttle, env, logger } = await getServices();
-  const ip = await clientIp();
+  const ip = await clientIp(env.TTP_TRUST_PROXY);
   const gate = await throttle.check(parsed.data.username, ip);
   if (!gate.allowed) {
     const minutes = Math.max(1, Math.ceil(gate.retryAfterMs / 60_000));

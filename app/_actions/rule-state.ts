@@ -4,17 +4,10 @@ import { resolveExpires, formatDuration } from "../../lib/state/durations";
 import type { RuleState } from "../../lib/state/rule-state";
 import { authorize, fail, toActionError, type ActionResult } from "../_server/action-result";
 import { getServices } from "../_server/services";
-
-const RuleId = z.string().regex(/^[A-Za-z0-9_]{1,128}$/, { message: "Unknown rule id." });
+import { resolveStateForm, RuleId, StateFormFields, zodFieldErrors } from "../_server/state-input";
 
 /** What the state form sends: the expiry as a preset duration, "never", or an ISO-8601 instant. */
-const StateFormInput = z.object({
-  ruleId: RuleId,
-  state: z.enum(["disabled", "clipped"], { message: "Choose Disable or Clip." }),
-  confidenceMax: z.union([z.number(), z.string()]).optional(),
-  expires: z.string().trim().min(1, { message: "Choose when this ends." }).max(64),
-  reason: z.string().max(1000, { message: "Keep the reason under 1000 characters." }).optional(),
-});
+const StateFormInput = z.object({ ruleId: RuleId, ...StateFormFields });
 export type StateFormInput = z.input<typeof StateFormInput>;
 
 export interface StateActionData {
@@ -36,41 +29,13 @@ export async function setRuleStateAction(input: StateFormInput): Promise<ActionR
   const who = await authorize("admin");
   if (!who.ok) return who.result;
   const parsed = StateFormInput.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const i of parsed.error.issues) fieldErrors[String(i.path[0] ?? "_form")] ??= i.message;
-    return fail("VALIDATION", "Please fix the highlighted fields.", fieldErrors);
-  }
+  if (!parsed.success) return fail("VALIDATION", "Please fix the highlighted fields.", zodFieldErrors(parsed.error));
   const { store, env } = await getServices();
   const v = parsed.data;
-  const fieldErrors: Record<string, string> = {};
-  let confidenceMax: number | null = null;
-  if (v.state === "clipped") {
-    const n = typeof v.confidenceMax === "number" ? v.confidenceMax : Number(String(v.confidenceMax ?? "").trim() || Number.NaN);
-    if (!Number.isFinite(n) || n < 0 || n > 0.99) fieldErrors.confidenceMax = "Enter a ceiling between 0 and 0.99.";
-    else confidenceMax = n;
-  }
-  const now = Date.now();
-  let expiresAt: string | null = null;
-  if (v.expires === "never") {
-    if (env.TTP_MAX_EXPIRY !== undefined) fieldErrors.expires = `An expiry is required (at most ${formatDuration(env.TTP_MAX_EXPIRY)} from now).`;
-  } else {
-    const r = resolveExpires(v.expires, now);
-    if (!r.ok) fieldErrors.expires = `The expiry ${r.message}.`;
-    else if (Date.parse(r.expiresAt) <= now) fieldErrors.expires = "The expiry must be in the future.";
-    else if (env.TTP_MAX_EXPIRY !== undefined && Date.parse(r.expiresAt) - now > env.TTP_MAX_EXPIRY + 60_000) {
-      fieldErrors.expires = `The expiry can be at most ${formatDuration(env.TTP_MAX_EXPIRY)} from now.`;
-    } else expiresAt = r.expiresAt;
-  }
-  const reason = v.reason?.trim() ? v.reason.trim() : null;
-  if (env.TTP_REQUIRE_REASON && !reason) fieldErrors.reason = "A reason is required.";
-  if (Object.keys(fieldErrors).length > 0) return fail("VALIDATION", "Please fix the highlighted fields.", fieldErrors);
+  const resolved = resolveStateForm(v, { requireReason: env.TTP_REQUIRE_REASON, maxExpiryMs: env.TTP_MAX_EXPIRY }, Date.now());
+  if (!resolved.ok) return fail("VALIDATION", "Please fix the highlighted fields.", resolved.fieldErrors);
   try {
-    const state = await store.setState(
-      v.ruleId,
-      { state: v.state, confidence_max: confidenceMax, expires_at: expiresAt, reason },
-      who.user.username,
-    );
+    const state = await store.setState(v.ruleId, resolved.input, who.user.username);
     return { ok: true, data: { ruleId: v.ruleId, state } };
   } catch (err) {
     return renameFields(await toActionError(err, `Setting the state of ${v.ruleId}`));

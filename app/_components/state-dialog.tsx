@@ -1,13 +1,15 @@
 "use client";
 import { useEffect, useId, useRef, useState } from "react";
 import type { ActionResult } from "../_server/action-result";
-import type { StateActionData, StateFormInput } from "../_actions/rule-state";
+import type { StateFormInput } from "../_actions/rule-state";
 
 export interface StateDialogTarget {
   ruleId: string;
   ruleName: string;
   mode: "disabled" | "clipped";
   confidenceMax: number | null;
+  /** Set for a bulk change: the dialog speaks of "N rules" (ruleName lists them; ruleId is unused). */
+  count?: number;
 }
 
 const PRESETS: { value: string; label: string; ms: number | null }[] = [
@@ -36,7 +38,7 @@ export function StateDialog(props: {
   target: StateDialogTarget | null;
   requireReason: boolean;
   maxExpiryMs: number | null;
-  onSubmit: (input: StateFormInput) => Promise<ActionResult<StateActionData>>;
+  onSubmit: (input: StateFormInput) => Promise<ActionResult<unknown>>;
   onClose: () => void;
 }) {
   const { target } = props;
@@ -67,6 +69,7 @@ export function StateDialog(props: {
 
   const presets = PRESETS.filter((p) => props.maxExpiryMs === null || (p.ms !== null && p.ms <= props.maxExpiryMs));
   const verb = target?.mode === "clipped" ? "Clip" : "Disable";
+  const bulk = target?.count !== undefined ? `${verb} ${target.count} ${target.count === 1 ? "rule" : "rules"}` : null;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -106,9 +109,7 @@ export function StateDialog(props: {
     <dialog ref={ref} className="state-dialog" aria-labelledby={`${ids}-title`} onClose={() => props.onClose()}>
       {target && (
         <form onSubmit={submit} noValidate>
-          <h2 id={`${ids}-title`}>
-            {verb} {target.ruleId}
-          </h2>
+          <h2 id={`${ids}-title`}>{bulk ?? `${verb} ${target.ruleId}`}</h2>
           <p className="muted">{target.ruleName}</p>
           {target.mode === "clipped" && (
             <div className="field">
@@ -172,7 +173,7 @@ export function StateDialog(props: {
           )}
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>
-              {busy ? "Saving…" : `${verb} rule`}
+              {busy ? "Saving…" : (bulk ?? `${verb} rule`)}
             </button>
             <button type="button" onClick={() => props.onClose()}>
               Cancel

@@ -33,10 +33,16 @@ export async function cookieSecure(mode: "auto" | "always" | "never"): Promise<b
   return (h.get("x-forwarded-proto") ?? "").split(",")[0]?.trim() === "https";
 }
 
-/** Client address for throttling: the first X-Forwarded-For hop when present (set by the reverse proxy), else "local". */
-export async function clientIp(): Promise<string> {
+/**
+ * Client address for sign-in throttling. X-Forwarded-For is only believed behind a reverse proxy
+ * the operator vouches for (TTP_TRUST_PROXY); otherwise anyone could rotate it to dodge the
+ * throttle. Next.js does not expose the socket address, so without a proxy the result is null and
+ * the throttle counts per username.
+ */
+export async function clientIp(trustProxy: boolean): Promise<string | null> {
+  if (!trustProxy) return null;
   const h = await headers();
-  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || "local";
+  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
 }
 
 export type AuthOutcome = { ok: true; user: User } | { ok: false; status: 401 | 403; message: string };

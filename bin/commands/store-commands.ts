@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
 import { loadRulesDir } from "../../lib/rules/rule-files";
+import { ruleFileName } from "../../lib/rules/rule-pack";
 import type { RuleState } from "../../lib/state/rule-state";
 import { resolveExpires } from "../../lib/state/durations";
 import type { ChangeLogEntry, RuleChange, RuleRecord, RuleStore } from "../../lib/store/types";
@@ -156,8 +157,8 @@ async function rulesCommand(argv: string[]): Promise<number> {
       await mkdir(dir, { recursive: true });
       const records = await withStore(env, (s) => s.listRules());
       for (const r of records) {
-        const target = path.join(dir, `${r.ruleId}.yaml`);
-        const tmp = path.join(dir, `.${r.ruleId}.yaml.${process.pid}.tmp`);
+        const target = path.join(dir, ruleFileName(r.ruleId));
+        const tmp = path.join(dir, `.${ruleFileName(r.ruleId)}.${process.pid}.tmp`);
         await writeFile(tmp, r.yamlText, { mode: 0o644 });
         await rename(tmp, target);
       }

@@ -4,7 +4,7 @@ import { LoginThrottle } from "./login-throttle";
 const IP = "203.0.113.7";
 const MINUTE = 60_000;
 
-async function fail(t: LoginThrottle, username: string, ip: string, times: number): Promise<void> {
+async function fail(t: LoginThrottle, username: string, ip: string | null, times: number): Promise<void> {
   for (let i = 0; i < times; i++) {
     expect(await t.check(username, ip)).toEqual({ allowed: true });
     await t.recordFailure(username, ip);
@@ -45,6 +45,15 @@ describe("LoginThrottle", () => {
     expect((await t.check("Ana", IP)).allowed).toBe(false);
     expect(await t.check("bob", IP)).toEqual({ allowed: true });
     expect(await t.check("ana", "198.51.100.1")).toEqual({ allowed: true });
+  });
+
+  it("without a known client address counts the username alone and never blocks everyone", async () => {
+    const t = new LoginThrottle({ maxPerIp: 6 });
+    await fail(t, "ana", null, 5);
+    expect((await t.check("ana", null)).allowed).toBe(false);
+    // Other accounts keep working: there is no shared "unknown address" bucket.
+    for (const name of ["b", "c", "d"]) await fail(t, name, null, 2);
+    expect(await t.check("someone-else", null)).toEqual({ allowed: true });
   });
 
   it("blocks an IP after maxPerIp failures across usernames, until its window ends", async () => {

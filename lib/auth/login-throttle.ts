@@ -42,29 +42,32 @@ export class LoginThrottle {
     this.byIp = new RateLimiterMemory({ keyPrefix: "login_ip", points: maxPerIp, duration: ipWindowMs / 1000 });
   }
 
-  /** Whether a login attempt for this username from this IP may proceed now; counts nothing. */
-  async check(username: string, ip: string): Promise<ThrottleDecision> {
-    const [pair, perIp] = await Promise.all([this.byUserIp.get(pairKey(username, ip)), this.byIp.get(ip)]);
+  /**
+   * Whether a login attempt for this username from this IP may proceed now; counts nothing.
+   * `ip` null = the client's address is unknown (no trusted proxy): the username alone is counted.
+   */
+  async check(username: string, ip: string | null): Promise<ThrottleDecision> {
+    const [pair, perIp] = await Promise.all([this.byUserIp.get(pairKey(username, ip)), ip === null ? null : this.byIp.get(ip)]);
     const waits = [blockedFor(pair, this.maxFailures), blockedFor(perIp, this.maxPerIp)].filter((ms) => ms > 0);
     return waits.length === 0 ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(...waits) };
   }
 
   /** Counts a failed login; the maxFailures-th failure of a pair blocks it for blockMs. */
-  async recordFailure(username: string, ip: string): Promise<void> {
+  async recordFailure(username: string, ip: string | null): Promise<void> {
     const key = pairKey(username, ip);
-    const [pair] = await Promise.all([this.byUserIp.penalty(key), this.byIp.penalty(ip)]);
+    const [pair] = await Promise.all([this.byUserIp.penalty(key), ip === null ? null : this.byIp.penalty(ip)]);
     if (pair.consumedPoints >= this.maxFailures) await this.byUserIp.block(key, this.blockSec);
   }
 
   /** Forgets the failures of this username + IP pair (the per-IP count stays). */
-  async recordSuccess(username: string, ip: string): Promise<void> {
+  async recordSuccess(username: string, ip: string | null): Promise<void> {
     await this.byUserIp.delete(pairKey(username, ip));
   }
 }
 
 /** JSON keeps the pair unambiguous whatever characters the (unvalidated) name or IP holds. */
-function pairKey(username: string, ip: string): string {
-  return JSON.stringify([String(username).toLowerCase(), String(ip)]);
+function pairKey(username: string, ip: string | null): string {
+  return JSON.stringify([String(username).toLowerCase(), ip]);
 }
 
 function blockedFor(res: RateLimiterRes | null, limit: number): number {

@@ -58,6 +58,7 @@ export const DashboardEnv = TtpEnv.extend({
   TTP_REQUIRE_REASON: BOOL.default(false),
   TTP_MAX_EXPIRY: Duration("TTP_MAX_EXPIRY").optional(),
   TTP_SESSION_TTL: Duration("TTP_SESSION_TTL").default(12 * 3_600_000),
+  TTP_TRUST_PROXY: BOOL.default(false),
   TTP_COOKIE_SECURE: z.enum(["auto", "always", "never"], { message: "TTP_COOKIE_SECURE must be auto, always or never" }).default("auto"),
   PORT: z.coerce
     .number({ message: "must be a port number" })

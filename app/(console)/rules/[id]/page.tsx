@@ -1,12 +1,15 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { findTactic, findTechnique } from "../../../../lib/attack/catalog";
-import { isTtpError } from "../../../../lib/errors";
+import { errorMessage, isTtpError } from "../../../../lib/errors";
 import type { RuleRecord } from "../../../../lib/store/types";
-import { ChangeSummary } from "../../../_components/change-summary";
 import { LocalTime } from "../../../_components/local-time";
 import { LiveRefresh } from "../../../_components/live-refresh";
+import { RuleHistory } from "../../../_components/rule-history";
 import { RuleStatePanel } from "../../../_components/rule-state-panel";
+import { RuleWorkbench } from "../../../_components/rule-workbench";
+import { editorSchema } from "../../../_server/editor-schema";
+import { preloadMonaco } from "../../../_server/monaco-assets";
 import { liveCursor } from "../../../_server/live";
 import { getServices } from "../../../_server/services";
 import { hasRole, requireUser } from "../../../_server/session";
@@ -14,7 +17,7 @@ import { hasRole, requireUser } from "../../../_server/session";
 export default async function RulePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireUser();
   const { id } = await params;
-  const { store, env } = await getServices();
+  const { store, env, logger } = await getServices();
   const fromSeq = await liveCursor(store);
   let rule: RuleRecord;
   try {
@@ -23,7 +26,8 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
     if (isTtpError(err) && err.code === "NOT_FOUND") notFound();
     throw err;
   }
-  const history = await store.history({ ruleId: id, limit: 50 });
+  const isAdmin = hasRole(user, "admin");
+  preloadMonaco((err) => logger.warn("cannot list Monaco's files to preload", { error: errorMessage(err) }));
   const m = rule.rule.match;
   return (
     <div className="rule-page">
@@ -80,49 +84,25 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
           ruleId={rule.ruleId}
           ruleName={rule.name}
           state={rule.state}
-          isAdmin={hasRole(user, "admin")}
+          isAdmin={isAdmin}
           requireReason={env.TTP_REQUIRE_REASON}
           maxExpiryMs={env.TTP_MAX_EXPIRY ?? null}
         />
       </div>
-      <section style={{ marginTop: 16 }} aria-labelledby="yaml-heading">
-        <h2 id="yaml-heading">YAML</h2>
-        <pre className="yaml">{rule.yamlText}</pre>
-      </section>
-      <section style={{ marginTop: 16 }} aria-labelledby="history-heading">
-        <h2 id="history-heading">History</h2>
-        <table className="plain" aria-label="History">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>What</th>
-              <th>Change</th>
-              <th>Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((e) => (
-              <tr key={e.seq}>
-                <td>
-                  <LocalTime iso={e.at} />
-                </td>
-                <td>{e.actor}</td>
-                <td>{e.kind}</td>
-                <td>
-                  <ChangeSummary entry={e} />
-                </td>
-                <td>{e.reason ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {history.length === 50 && (
-          <p>
-            <Link href={`/activity?rule=${encodeURIComponent(id)}`}>Older changes in the activity log →</Link>
-          </p>
-        )}
-      </section>
+      <RuleWorkbench
+        key={rule.ruleId}
+        ruleId={rule.ruleId}
+        ruleName={rule.name}
+        serverYaml={rule.yamlText}
+        serverRevision={rule.revision}
+        serverUpdatedBy={rule.updatedBy}
+        isAdmin={isAdmin}
+        requireReason={env.TTP_REQUIRE_REASON}
+        schema={editorSchema()}
+      />
+      <div style={{ marginTop: 16 }}>
+        <RuleHistory ruleId={rule.ruleId} currentRevision={rule.revision} isAdmin={isAdmin} />
+      </div>
     </div>
   );
 }
