@@ -1,12 +1,12 @@
 import { benchEngine } from "./engine";
 
-const USAGE = "usage: npm run bench -- <engine|store|swarm|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
+const USAGE = "usage: npm run bench -- <engine|store|swarm|ui|test-panel|editor|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
   const rulesIdx = rest.indexOf("--rules");
   const rulesDir = rulesIdx >= 0 ? (rest[rulesIdx + 1] ?? "rules/ttp") : "rules/ttp";
-  const known = ["engine", "store", "swarm", "all"];
+  const known = ["engine", "store", "swarm", "ui", "test-panel", "editor", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -28,6 +28,18 @@ async function main(argv: string[]): Promise<number> {
     const { benchSwarm } = await import("./swarm");
     const opts = { rulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
     await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+  }
+  if (name === "ui" || name === "all") {
+    const { benchUi } = await import("./ui");
+    await benchUi();
+  }
+  if (name === "test-panel" || name === "all") {
+    const { benchTestPanel } = await import("./test-panel");
+    await benchTestPanel(rulesDir);
+  }
+  if (name === "editor" || name === "all") {
+    const { benchEditor } = await import("./editor");
+    await benchEditor();
   }
   return 0;
 }

@@ -56,6 +56,7 @@ test("an invalid confidence is marked at its line and refused; fixed, Ctrl+S sav
   await editor.goto(id);
 
   const line = await editor.replace("confidence: 0.9", "confidence: 7");
+  await expect(editor.textbox).toBeFocused();
   await expect.poll(() => editor.markers()).toContainEqual(
     expect.objectContaining({ severity: MARKER_ERROR, startLineNumber: line, startColumn: 17, endColumn: 18, message: expect.stringMatching(/confidence must be ≤ 1/) }),
   );

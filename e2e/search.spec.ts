@@ -44,3 +44,12 @@ test("a ?q= link opens the list already filtered", async ({ page }) => {
   expect(shown).toBeLessThan(total);
   await expect(rules.rows.first()).toContainText(/discovery/i);
 });
+
+test("search also covers descriptions (loaded after the list)", async ({ page }) => {
+  const rules = new RulesPage(page);
+  await rules.goto();
+  // "hostnamectl" is only in R0001's description (and pattern), not in any id, name or ATT&CK name.
+  await rules.search.fill("hostnamectl");
+  await expect(rules.rows).toHaveCount(1);
+  await expect(rules.row("R0001")).toBeVisible();
+});

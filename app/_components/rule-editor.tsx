@@ -257,13 +257,22 @@ export function RuleEditor(props: {
 
   const valueRef = useRef(props.value);
   valueRef.current = props.value;
-  useEffect(() => {
-    const ed = editorRef.current;
-    const model = ed?.getModel();
-    if (!ed || !model || model.getValue() === valueRef.current) return;
+  const appliedVersion = useRef(props.externalVersion);
+  const latestVersion = useRef(props.externalVersion);
+  latestVersion.current = props.externalVersion;
+  const applyExternal = (ed: MonacoEditor.IStandaloneCodeEditor): void => {
+    const model = ed.getModel();
+    if (!model || model.getValue() === valueRef.current) return;
     ed.executeEdits("external", [{ range: model.getFullModelRange(), text: valueRef.current, forceMoveMarkers: true }]);
     ed.pushUndoStop();
-  }, [props.externalVersion, mounted]);
+  };
+  useEffect(() => {
+    // Only a new external version replaces the text: anything else would race the operator's typing.
+    const ed = editorRef.current;
+    if (!ed || appliedVersion.current === props.externalVersion) return;
+    appliedVersion.current = props.externalVersion;
+    applyExternal(ed);
+  }, [props.externalVersion]);
 
   useEffect(() => {
     if (!props.handleRef) return;
@@ -282,6 +291,11 @@ export function RuleEditor(props: {
   const onMount: OnMount = (ed, monaco) => {
     editorRef.current = ed;
     monacoRef.current = monaco;
+    if (appliedVersion.current !== latestVersion.current) {
+      // The text was replaced from outside while Monaco was still loading.
+      appliedVersion.current = latestVersion.current;
+      applyExternal(ed);
+    }
     // Ctrl/Cmd+S saves (read-only editors swallow it rather than open the browser's "Save page").
     ed.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => onSave.current?.());
     setMounted(true);

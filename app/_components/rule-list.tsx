@@ -25,7 +25,7 @@ import { useLiveChanges, useNow } from "./use-live-changes";
 
 const ROW_HEIGHT = 44;
 /** Live changes are applied in batches: a bulk change of 10,000 rules must not re-render 10,000 times. */
-const LIVE_BATCH_MS = 50;
+const LIVE_BATCH_MS = 16;
 const ENABLED: RuleState = { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
 
 type BulkResult = Awaited<ReturnType<typeof bulkSetRuleStateAction>>;
@@ -59,6 +59,16 @@ export function RuleList(props: RuleListProps) {
   const [bulkStatus, setBulkStatus] = useState<string | null>(null);
   const anchor = useRef<string | null>(null);
   const now = useNow(1000);
+  // Descriptions arrive after the list is interactive; until then search covers ids, names and ATT&CK.
+  const [descriptions, setDescriptions] = useState<Record<string, string> | null>(null);
+  useEffect(() => {
+    const ctl = new AbortController();
+    fetch("/api/rules/descriptions", { signal: ctl.signal })
+      .then((r) => (r.ok ? (r.json() as Promise<Record<string, string>>) : null))
+      .then((d) => d && setDescriptions(d))
+      .catch(() => undefined);
+    return () => ctl.abort();
+  }, [props.rows]);
 
   // A server refresh (resync) brings new props: start again from them.
   useEffect(() => {
@@ -75,8 +85,11 @@ export function RuleList(props: RuleListProps) {
     const batch = queue.current;
     queue.current = [];
     if (batch.length === 0) return;
-    const defs = batch.flatMap((m) => (m.kind === "definition" ? [m.names] : []));
-    if (defs.length > 0) setNames((n) => Object.assign({}, n, ...defs));
+    const defs = batch.flatMap((m) => (m.kind === "definition" ? [m] : []));
+    if (defs.length > 0) {
+      setNames((n) => Object.assign({}, n, ...defs.map((d) => d.names)));
+      setDescriptions((d) => (d === null ? d : Object.assign({}, d, ...defs.map((m) => ({ [m.ruleId]: m.description })))));
+    }
     setRules((prev) => {
       const next = new Map(prev);
       for (const m of batch) {
@@ -107,7 +120,7 @@ export function RuleList(props: RuleListProps) {
   const live = useLiveChanges(props.fromSeq, onMessage, () => router.refresh());
 
   const all = useMemo(() => [...rules.values()], [rules]);
-  const texts = useMemo(() => new Map(all.map((r) => [r.ruleId, searchText(r, names)])), [all, names]);
+  const texts = useMemo(() => new Map(all.map((r) => [r.ruleId, searchText(r, names, descriptions?.[r.ruleId])])), [all, names, descriptions]);
   // Expiry changes membership at most once a second; filtering 10,000 rows takes a few ms.
   const visible = useMemo(() => applyFilters(all, texts, filters, now), [all, texts, filters, now]);
   const visibleSelected = useMemo(() => visible.reduce((n, r) => n + (selected.has(r.ruleId) ? 1 : 0), 0), [visible, selected]);
@@ -397,6 +410,11 @@ export function RuleList(props: RuleListProps) {
             </span>
           </div>
         )}
+        {props.isAdmin && (
+          <Link href="/rules/new" className={styles.transferLink}>
+            New rule
+          </Link>
+        )}
         <Link href="/rules/transfer" className={styles.transferLink}>
           Import / export
         </Link>
@@ -451,7 +469,7 @@ export function RuleList(props: RuleListProps) {
                     )}
                     <Link href={`/rules/${row.ruleId}`}>{row.ruleId}</Link>
                   </div>
-                  <div role="cell" className="ellipsis" title={row.description}>
+                  <div role="cell" className="ellipsis" title={descriptions?.[row.ruleId]}>
                     {row.name}
                   </div>
                   <div role="cell" className="ellipsis">

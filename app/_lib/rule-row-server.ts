@@ -7,7 +7,6 @@ export function toRuleRow(r: RuleRecord): RuleRow {
   return {
     ruleId: r.ruleId,
     name: r.name,
-    description: r.rule.description,
     ruleVersion: r.ruleVersion,
     emits: r.rule.emits.map((e) => ({ tactic: e.tactic, technique: e.technique_id, sub: e.sub_technique_id, confidence: e.confidence })),
     kinds: [...r.rule.appliesTo].sort(),
@@ -31,4 +30,11 @@ export function attackNamesFor(rows: RuleRow[], into: AttackNames = {}): AttackN
     }
   }
   return into;
+}
+
+/** rule id → description, for the list's search (sent after the page, see RuleRow). */
+export function descriptionsOf(records: RuleRecord[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of records) out[r.ruleId] = r.rule.description;
+  return out;
 }

@@ -9,7 +9,6 @@ function row(id: string, patch: Partial<RuleRow> = {}): RuleRow {
   return {
     ruleId: id,
     name: `name of ${id}`,
-    description: "",
     ruleVersion: 1,
     emits: [{ tactic: "TA0007", technique: "T1082", sub: null, confidence: 0.5 }],
     kinds: ["command"],
@@ -39,7 +38,8 @@ describe("rule list filtering", () => {
       row("R4", { emits: [{ tactic: "TA0002", technique: "T1059", sub: "T1059.004", confidence: 0.9 }], name: "reverse shell" }),
     ];
     const names = { T1059: { name: "Command and Scripting Interpreter", url: "" } };
-    const texts = new Map(rows.map((r) => [r.ruleId, searchText(r, names)]));
+    const descriptions: Record<string, string> = { R1: "Reads /etc/shadow" };
+    const texts = new Map(rows.map((r) => [r.ruleId, searchText(r, names, descriptions[r.ruleId])]));
     const ids = (patch: Partial<typeof EMPTY_FILTERS>) => applyFilters(rows, texts, { ...EMPTY_FILTERS, ...patch }, NOW).map((r) => r.ruleId);
     expect(ids({ state: "disabled" })).toEqual(["R2", "R3"]);
     expect(ids({ state: "enabled" })).toEqual(["R1", "R4"]);
@@ -51,6 +51,7 @@ describe("rule list filtering", () => {
     expect(ids({ origin: "dashboard" })).toEqual(["R3"]);
     expect(ids({ q: "REVERSE interpreter" })).toEqual(["R4"]);
     expect(ids({ q: "reverse nothing" })).toEqual([]);
+    expect(ids({ q: "/etc/SHADOW" })).toEqual(["R1"]);
     // R2 expires at 10:30: half an hour later it is enabled again and leaves the "disabled" filter.
     expect(applyFilters(rows, texts, { ...EMPTY_FILTERS, state: "disabled" }, Date.parse("2026-11-29T10:30:00Z")).map((r) => r.ruleId)).toEqual(["R3"]);
   });

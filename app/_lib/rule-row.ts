@@ -8,11 +8,13 @@ export interface RowEmit {
   confidence: number;
 }
 
-/** What the rule list needs of a rule: small enough to send 10,000 of them to the browser. */
+/**
+ * What the rule list needs of a rule: small enough to send 10,000 of them in the page. The
+ * descriptions (most of a rule's text) follow separately from /api/rules/descriptions.
+ */
 export interface RuleRow {
   ruleId: string;
   name: string;
-  description: string;
   ruleVersion: number;
   emits: RowEmit[];
   kinds: string[];
@@ -80,8 +82,8 @@ export function filtersToQuery(f: ListFilters): string {
 }
 
 /** Lower-cased text a search term is matched against. */
-export function searchText(row: RuleRow, names: AttackNames): string {
-  const parts = [row.ruleId, row.name, row.description];
+export function searchText(row: RuleRow, names: AttackNames, description = ""): string {
+  const parts = [row.ruleId, row.name, description];
   for (const e of row.emits) {
     parts.push(e.technique, e.sub ?? "", e.tactic, names[e.technique]?.name ?? "", e.sub ? (names[e.sub]?.name ?? "") : "");
   }

@@ -26,8 +26,18 @@ export async function toLiveMessage(store: RuleStore, change: ChangeEvent): Prom
       return { kind: "deleted", seq: change.seq, ruleId: change.ruleId, actor: change.actor, at: change.at };
     case "definition": {
       try {
-        const row = toRuleRow(await store.getRule(change.ruleId));
-        return { kind: "definition", seq: change.seq, ruleId: change.ruleId, row, names: attackNamesFor([row]), actor: change.actor, at: change.at };
+        const record = await store.getRule(change.ruleId);
+        const row = toRuleRow(record);
+        return {
+          kind: "definition",
+          seq: change.seq,
+          ruleId: change.ruleId,
+          row,
+          description: record.rule.description,
+          names: attackNamesFor([row]),
+          actor: change.actor,
+          at: change.at,
+        };
       } catch {
         // Deleted again before we read it: the following "deleted" change says so.
         return null;
