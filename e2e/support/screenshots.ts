@@ -1,0 +1,91 @@
+// README screenshots: `npx tsx e2e/support/screenshots.ts` after a production build (`npm run build`,
+// or NEXT_DIST_DIR=<dir> for another build folder). Writes docs/screenshots/*.png.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Page } from "@playwright/test";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium";
+import { createTempDatabase, prepareDatabase, ROOT, startServer, ttp } from "./app-server";
+import { USERS } from "./users";
+
+const OUT = path.join(ROOT, "docs", "screenshots");
+
+async function signIn(page: Page, baseURL: string): Promise<void> {
+  await page.goto(`${baseURL}/login`);
+  await page.getByLabel("Username").fill(USERS.admin.username);
+  await page.getByLabel("Password").fill(USERS.admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/rules/);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const db = createTempDatabase("ttp-shots-");
+  await prepareDatabase(db.url);
+  const states: [string, string[]][] = [
+    ["R0003", ["disabled", "--expires", "2h", "--reason", "noisy after the ls storm on decoy-7"]],
+    ["R0005", ["clipped", "--confidence-max", "0.3", "--expires", "45m", "--reason", "admins run netstat here too"]],
+    ["R0012", ["disabled", "--expires", "7d", "--reason", "false positives on the CI decoys"]],
+    ["R0020", ["clipped", "--confidence-max", "0.5", "--reason", "tuning"]],
+  ];
+  for (const [id, args] of states) await ttp(db.url, ["state", "set", id, ...args, "--by", "ana"]);
+  const server = await startServer({ databaseUrl: db.url, logFile: path.join(os.tmpdir(), "ttp-shots-server.log") });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 860 } });
+    await signIn(page, server.baseURL);
+    await page.getByRole("row").filter({ hasText: "R0001" }).waitFor();
+    await page.screenshot({ path: path.join(OUT, "rule-list.png") });
+
+    await page.getByRole("row").filter({ hasText: "R0007" }).getByRole("button", { name: "Clip", exact: true }).click();
+    await page.getByLabel("Confidence ceiling").fill("0.4");
+    await page.getByLabel("Reason").fill("chatty on the build decoys");
+    await page.screenshot({ path: path.join(OUT, "state-form.png") });
+    await page.keyboard.press("Escape");
+
+    await page.goto(`${server.baseURL}/expiring`);
+    await page.getByRole("table", { name: "Expiring states" }).waitFor();
+    await page.screenshot({ path: path.join(OUT, "expiring.png") });
+
+    await page.goto(`${server.baseURL}/rules/R0009`);
+    await page.locator(".monaco-editor .view-lines").waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(500);
+    await page.getByRole("region", { name: "Rule YAML" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(OUT, "editor.png") });
+
+    // This page edits revision 1 while someone else saves revision 2 (through the CLI): conflict at save.
+    await page.evaluate(() => {
+      const m = (window as unknown as { monaco: { editor: { getEditors(): { setPosition(p: { lineNumber: number; column: number }): void; focus(): void }[] } } }).monaco;
+      const editor = m.editor.getEditors()[0];
+      editor?.setPosition({ lineNumber: 1, column: 1 });
+      editor?.focus();
+    });
+    await page.keyboard.type("# reviewed by ana: raise the confidence\n");
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "ttp-shots-rules-"));
+    const original = readFileSync(path.join(ROOT, "rules/ttp/R0009.yaml"), "utf8");
+    writeFileSync(path.join(tmp, "R0009.yaml"), original.replace(/^name: (.*)$/m, "name: $1_v2"));
+    await ttp(db.url, ["rules", "import", tmp, "--by", "bob"]);
+    await page.waitForTimeout(1500);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("dialog").filter({ hasText: /conflict/i }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(OUT, "conflict.png") });
+    await page.getByRole("button", { name: "Reload their version" }).click();
+
+    const history = page.getByRole("region", { name: "History", exact: true });
+    await history.scrollIntoViewIfNeeded();
+    await history.getByRole("button", { name: "Compare revision 1 with current", exact: true }).click();
+    await history.getByRole("region", { name: "Diff revision 1 → current", exact: true }).waitFor();
+    await history.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(OUT, "history.png") });
+    console.log(`screenshots written to ${path.relative(process.cwd(), OUT)}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    db.remove();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
