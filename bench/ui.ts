@@ -84,9 +84,16 @@ async function openRules(context: BrowserContext): Promise<Page> {
 }
 
 /** (1) navigation start → first row visible with a clickable button, in fresh contexts (cold browser cache). */
-async function measureLoad(browser: Browser, baseURL: string, state: StorageState, runs: number): Promise<{ wall: number[]; inPage: number[]; htmlBytes: number }> {
+async function measureLoad(
+  browser: Browser,
+  baseURL: string,
+  state: StorageState,
+  runs: number,
+): Promise<{ wall: number[]; inPage: number[]; htmlBytes: number; firstByte: number[]; lastByte: number[] }> {
   const wall: number[] = [];
   const inPage: number[] = [];
+  const firstByte: number[] = [];
+  const lastByte: number[] = [];
   let htmlBytes = 0;
   for (let i = 0; i <= runs; i++) {
     const context = await browser.newContext({ baseURL, storageState: state });
@@ -107,14 +114,20 @@ async function measureLoad(browser: Browser, baseURL: string, state: StorageStat
     await page.getByRole("table", { name: "Rules" }).getByRole("row").nth(1).getByRole("button", { name: "Disable" }).click({ trial: true });
     const t1 = performance.now();
     const firstRowAt = await page.evaluate(() => (window as unknown as { __firstRowAt?: number }).__firstRowAt ?? Number.NaN);
-    htmlBytes = await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)?.decodedBodySize ?? 0);
+    const nav = await page.evaluate(() => {
+      const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+      return { bytes: n?.decodedBodySize ?? 0, responseStart: n?.responseStart ?? Number.NaN, responseEnd: n?.responseEnd ?? Number.NaN };
+    });
+    htmlBytes = nav.bytes;
     await context.close();
     // The first load warms the server (route code, services); it is not counted.
     if (i === 0) continue;
     wall.push(t1 - t0);
     inPage.push(firstRowAt);
+    firstByte.push(nav.responseStart);
+    lastByte.push(nav.responseEnd);
   }
-  return { wall, inPage, htmlBytes };
+  return { wall, inPage, htmlBytes, firstByte, lastByte };
 }
 
 /** (2) keydown in Search → the "N of M rules" text changed (MutationObserver, both stamps in the page). */
@@ -240,7 +253,7 @@ export async function benchUi(options: { rules?: number } = {}): Promise<Record<
       `(1) /rules interactive (${ruleCount} rules; first row visible, its Disable clickable), from navigation start`,
       load.wall,
       1500,
-      `; in page, first row with buttons at ${ms(median(load.inPage))} after navigation start; HTML document ${(load.htmlBytes / 1e6).toFixed(1)} MB`,
+      `; in page: first byte ${ms(median(load.firstByte))}, last byte ${ms(median(load.lastByte))}, first row with buttons ${ms(median(load.inPage))} after navigation start; HTML document ${(load.htmlBytes / 1e6).toFixed(1)} MB`,
     );
 
     const context = await browser.newContext({ baseURL: server.baseURL, storageState: state, viewport: { width: 1400, height: 900 } });

@@ -4,7 +4,7 @@ import { ruleYaml } from "../rules/testing/fixtures";
 import type { RuleState } from "../state/rule-state";
 import { Engine } from "./engine";
 import { TAG_NAMESPACE, tagId } from "./tag-id";
-import type { TtpEvent } from "./types";
+import type { Tag, TtpEvent } from "./types";
 
 const T0 = Date.parse("2026-11-29T10:00:00Z");
 const rule = (id: string, opts: Parameters<typeof ruleYaml>[1] = {}, state?: RuleState) =>
@@ -158,6 +158,88 @@ describe("Engine", () => {
     expect(ids).toContain("R007");
     expect(ids).not.toContain("R009");
     expect(ids).toHaveLength(26);
+  });
+
+  it("tag ids equal tagId() for every source id length, sub-techniques and non-ASCII ids (cached name tails)", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R1"), rule("R2", { technique: "T1548", sub: "T1548.001" }), rule("R3", { version: 7, technique: "T1059", sub: "T1059.004" })]);
+    const ids = ["", "x", "cmd_42", "é", "漢字🙂", "\ud800", "s".repeat(47), "s".repeat(48), "s".repeat(130)];
+    for (let n = 1; n <= 70; n++) ids.push(`cmd_${"7".repeat(n)}`);
+    for (let round = 0; round < 2; round++) {
+      for (const id of ids) {
+        const tags = e.evaluate({ source_kind: "command", source_id: id, payload: { command_text: "uname -a" } });
+        expect(tags.map((t) => t.uuid)).toEqual([
+          tagId("command", id, "R1", 1, "T1082", null),
+          tagId("command", id, "R2", 1, "T1548", "T1548.001"),
+          tagId("command", id, "R3", 7, "T1059", "T1059.004"),
+        ]);
+      }
+    }
+    const http = e.evaluate({ source_kind: "http_request", source_id: "h", payload: { raw_url: "/" } });
+    expect(http).toEqual([]);
+  });
+
+  it("matches the exact field value after longer ones (reused input buffer), multi-byte UTF-8 included", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R1", { pattern: "^uname$" }), rule("R2", { pattern: "é\\s*$", technique: "T1033" })]);
+    const fire = (text: string) => e.evaluate(cmd(text)).map((t) => t.rule_id);
+    expect(fire("uname -a; cat /etc/passwd; echo é")).toEqual(["R2"]);
+    expect(fire("uname")).toEqual(["R1"]);
+    expect(fire("unamé")).toEqual(["R2"]);
+    expect(fire("unam")).toEqual([]);
+    expect(fire("x".repeat(30_000) + "é")).toEqual(["R2"]);
+    expect(fire("uname")).toEqual(["R1"]);
+    expect(e.matchingRuleIds(cmd("é"))).toEqual(["R2"]);
+  });
+
+  it("evidence: keys in order, absent ones omitted, duplicates once; rules with the same keys share one object", () => {
+    const e = new Engine();
+    e.replaceAll([
+      rule("R1"),
+      rule("R2", { technique: "T1033" }),
+      rule("R3", { technique: "T1059", evidence: ["src", "command_text", "a", "b", "c", "d", "e"] }),
+    ]);
+    const tags = e.evaluate(cmd("uname -a", { uid: 0, src: "1.2.3.4", a: 1, c: null, e: "E", d: [1] }));
+    expect(tags.map((t) => t.rule_id)).toEqual(["R1", "R2", "R3"]);
+    const [t1, t2, t3] = tags as [Tag, Tag, Tag];
+    expect(Object.entries(t1.evidence)).toEqual([
+      ["command_text", "uname -a"],
+      ["uid", 0],
+      ["src", "1.2.3.4"],
+    ]);
+    expect(t2.evidence).toBe(t1.evidence);
+    expect(Object.entries(t3.evidence)).toEqual([
+      ["src", "1.2.3.4"],
+      ["command_text", "uname -a"],
+      ["a", 1],
+      ["c", null],
+      ["d", [1]],
+      ["e", "E"],
+      ["uid", 0],
+    ]);
+    // The next event gets its own evidence.
+    const next = e.evaluate(cmd("uname -a", { uid: 1 }));
+    expect(next[0]?.evidence).toEqual({ command_text: "uname -a", uid: 1 });
+    expect(next[0]?.evidence).not.toBe(t1.evidence);
+  });
+
+  it("reads the clock only when a matching rule has an expiry; an unparsable expiry never expires", () => {
+    let calls = 0;
+    const e = new Engine({ clock: () => (calls++, T0) });
+    e.replaceAll([rule("R1"), rule("R2", { technique: "T1033" }, { ...st({ state: "disabled" }), expires_at: "not a date" })]);
+    expect(e.evaluate(cmd("uname -a")).map((t) => t.rule_id)).toEqual(["R1"]);
+    expect(calls).toBe(0);
+    e.restamp("R2", st({ state: "clipped", confidence_max: 0.1, expires_at: new Date(T0 + 1).toISOString() }));
+    expect(e.evaluate(cmd("uname -a")).map((t) => [t.rule_id, t.confidence])).toEqual([
+      ["R1", 0.6],
+      ["R2", 0.1],
+    ]);
+    expect(calls).toBe(1);
+    expect(e.evaluate(cmd("uname -a"), T0 + 1).map((t) => [t.rule_id, t.confidence])).toEqual([
+      ["R1", 0.6],
+      ["R2", 0.6],
+    ]);
+    expect(calls).toBe(1);
   });
 
   it("stays linear on adversarial input up to 64 KiB", () => {
