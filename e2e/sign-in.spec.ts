@@ -11,6 +11,13 @@ test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
   await expect(new LoginPage(page).submit).toBeVisible();
 });
 
+test("signing in after following a link returns to the page that was asked for", async ({ page }) => {
+  await page.goto("/rules/R0001");
+  await expect(page).toHaveURL(/\/login\?next=%2Frules%2FR0001$/);
+  await new LoginPage(page).signIn(USERS.viewer.username, USERS.viewer.password);
+  await expect(page).toHaveURL(/\/rules\/R0001$/);
+});
+
 test("signing in as admin opens the rule list", async ({ page }) => {
   const login = new LoginPage(page);
   await login.goto();

@@ -2,6 +2,8 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { Role, User } from "../../lib/auth/types";
+import { REQUESTED_PATH_HEADER } from "../_lib/requested-path";
+import { safeNext } from "../_lib/safe-next";
 import { getServices } from "./services";
 
 export const SESSION_COOKIE = "ttp_session";
@@ -15,10 +17,13 @@ export async function getCurrentUser(): Promise<User | null> {
   return session?.user ?? null;
 }
 
-/** For pages: the user, or a redirect to the sign-in page. */
+/** For pages: the user, or a redirect to the sign-in page that comes back to the requested page. */
 export async function requireUser(): Promise<User> {
   const user = await getCurrentUser();
-  if (!user) redirect("/login");
+  if (!user) {
+    const wanted = safeNext((await headers()).get(REQUESTED_PATH_HEADER));
+    redirect(wanted === "/rules" ? "/login" : `/login?next=${encodeURIComponent(wanted)}`);
+  }
   return user;
 }
 
