@@ -7,6 +7,7 @@ import { migrateDatabase } from "../db/open-database";
 import { loadRulesDir } from "../lib/rules/rule-files";
 import { DatabaseRuleStore } from "../lib/store/database-store";
 import { parseDashboardEnv } from "../lib/config/env";
+import { buildNeeded } from "./build-freshness";
 import { ConfigError, parseEnv } from "./config";
 import { seedFirstAdmin } from "./seed-admin";
 
@@ -45,7 +46,9 @@ async function main(): Promise<number> {
   // Users live in DATABASE_URL whatever TTP_RULE_STORE says.
   await seedFirstAdmin(env.DATABASE_URL, { adminPassword: env.TTP_ADMIN_PASSWORD, passwordFile: path.join(ROOT, "data", "initial-admin-password") });
   const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
-  if (!existsSync(path.join(ROOT, ".next/BUILD_ID"))) {
+  const why = buildNeeded(ROOT);
+  if (why !== null) {
+    console.log(`building the dashboard: ${why}`);
     const code = await run(process.execPath, [nextBin, "build"]);
     if (code !== 0) return code;
   }
