@@ -1,13 +1,14 @@
 "use client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { RuleState } from "../../lib/state/rule-state";
 import { clearRuleStateAction, extendRuleStateAction } from "../_actions/rule-state";
 import type { LiveMessage } from "../_lib/live-message";
 import { LocalTime } from "./local-time";
 import { StateChip, timeLeft } from "./state-chip";
-import { useLiveChanges, useNow } from "./use-live-changes";
+import { LiveBadge } from "./live-refresh";
+import { useLiveChanges, useNow, useThrottled } from "./use-live-changes";
 
 export interface ExpiringRow {
   ruleId: string;
@@ -31,14 +32,7 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   const [custom, setCustom] = useState("");
   useEffect(() => setRows(props.rows), [props.rows]);
 
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const refreshSoon = useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      router.refresh();
-    }, 300);
-  }, [router]);
+  const refreshSoon = useThrottled(() => router.refresh(), 300);
   const onMessage = useCallback(
     (m: LiveMessage) => {
       if (m.kind === "state") setRows((prev) => prev.map((r) => (r.ruleId === m.ruleId ? { ...r, state: m.state } : r)));
@@ -60,7 +54,7 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   return (
     <div>
       <h1>
-        Expiring <span className={`live live-${live}`}>{live === "live" ? "● live" : "○ reconnecting…"}</span>
+        Expiring <LiveBadge status={live} />
       </h1>
       {error && (
         <p role="alert" className="form-error">
