@@ -1,14 +1,13 @@
 "use client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { RuleState } from "../../lib/state/rule-state";
 import { clearRuleStateAction, extendRuleStateAction } from "../_actions/rule-state";
 import type { LiveMessage } from "../_lib/live-message";
 import { LocalTime } from "./local-time";
 import { StateChip, timeLeft } from "./state-chip";
-import { LiveBadge } from "./live-refresh";
-import { useLiveChanges, useNow, useThrottled } from "./use-live-changes";
+import { useLiveChanges, useNow } from "./use-live-changes";
 
 export interface ExpiringRow {
   ruleId: string;
@@ -32,7 +31,14 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   const [custom, setCustom] = useState("");
   useEffect(() => setRows(props.rows), [props.rows]);
 
-  const refreshSoon = useThrottled(() => router.refresh(), 300);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refreshSoon = useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      router.refresh();
+    }, 300);
+  }, [router]);
   const onMessage = useCallback(
     (m: LiveMessage) => {
       if (m.kind === "state") setRows((prev) => prev.map((r) => (r.ruleId === m.ruleId ? { ...r, state: m.state } : r)));
@@ -54,7 +60,7 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   return (
     <div>
       <h1>
-        Expiring <LiveBadge status={live} />
+        Expiring <span className={`live live-${live}`}>{live === "live" ? "● live" : "○ reconnecting…"}</span>
       </h1>
       {error && (
         <p role="alert" className="form-error">

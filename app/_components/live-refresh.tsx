@@ -1,18 +1,20 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useCallback } from "react";
+import { useCallback, useRef } from "react";
 import type { LiveMessage } from "../_lib/live-message";
-import { useLiveChanges, useThrottled, type LiveStatus } from "./use-live-changes";
-
-/** The connection state of a page's live updates. */
-export function LiveBadge({ status }: { status: LiveStatus }) {
-  return <LiveBadge status={status} />;
-}
+import { useLiveChanges } from "./use-live-changes";
 
 /** Re-renders the server page when a change (optionally of one rule) arrives; at most every 300 ms. */
 export function LiveRefresh({ fromSeq, ruleId }: { fromSeq: number | null; ruleId?: string }) {
   const router = useRouter();
-  const refresh = useThrottled(() => router.refresh(), 300);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refresh = useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      router.refresh();
+    }, 300);
+  }, [router]);
   const onMessage = useCallback(
     (m: LiveMessage) => {
       if (m.kind !== "resync" && ruleId !== undefined && m.ruleId !== ruleId) return;
@@ -21,5 +23,5 @@ export function LiveRefresh({ fromSeq, ruleId }: { fromSeq: number | null; ruleI
     [refresh, ruleId],
   );
   const status = useLiveChanges(fromSeq, onMessage, refresh);
-  return <LiveBadge status={status} />;
+  return <span className={`live live-${status}`}>{status === "live" ? "● live" : status === "connecting" ? "○ connecting" : "○ reconnecting…"}</span>;
 }

@@ -7,7 +7,7 @@ import type { LiveMessage } from "../_lib/live-message";
 import { ChangeSummary } from "./change-summary";
 import { LocalTime } from "./local-time";
 import styles from "./rule-history.module.css";
-import { useLiveChanges, useThrottled } from "./use-live-changes";
+import { useLiveChanges } from "./use-live-changes";
 
 const PAGE = 20;
 const MAX_RELOAD = 200;
@@ -94,7 +94,20 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
     for (const seq of openDiffs.current) void fetchDiff(seq);
   }, [currentRevision, fetchDiff]);
 
-  const scheduleReload = useThrottled(() => void reload(), 250);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const scheduleReload = useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      void reload();
+    }, 250);
+  }, [reload]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   const onLive = useCallback(
     (m: LiveMessage) => {
       if (m.kind !== "resync" && m.ruleId !== ruleId) return;

@@ -20,7 +20,6 @@ import {
 import { StateChip, timeLeft } from "./state-chip";
 import styles from "./rule-list.module.css";
 import { StateDialog, type StateDialogTarget } from "./state-dialog";
-import { LiveBadge } from "./live-refresh";
 import { useLiveChanges, useNow } from "./use-live-changes";
 
 const ROW_HEIGHT = 44;
@@ -381,7 +380,7 @@ export function RuleList(props: RuleListProps) {
           <span data-testid="rule-count">
             {visible.length} of {all.length} rules
           </span>
-          <LiveBadge status={live} />
+          <span className={`live live-${live}`}>{live === "live" ? "● live" : live === "connecting" ? "○ connecting" : "○ reconnecting…"}</span>
           {notice && (
             <span role="alert" className="form-error">
               {notice}

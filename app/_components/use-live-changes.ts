@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { LiveMessage } from "../_lib/live-message";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting";
@@ -46,23 +46,4 @@ export function useNow(everyMs = 1000): number {
     return () => clearInterval(t);
   }, [everyMs]);
   return now;
-}
-
-/** A stable callback that runs `fn` once at the end of each `ms` window it is called in (bursts of changes → one reload). */
-export function useThrottled(fn: () => void, ms: number): () => void {
-  const latest = useRef(fn);
-  latest.current = fn;
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
-  return useCallback(() => {
-    timer.current ??= setTimeout(() => {
-      timer.current = null;
-      latest.current();
-    }, ms);
-  }, [ms]);
 }
