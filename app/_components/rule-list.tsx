@@ -4,13 +4,14 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { parseDurationMs } from "../../lib/state/durations";
-import { effectiveState, type RuleState } from "../../lib/state/state-model";
+import type { RuleState } from "../../lib/state/rule-state";
 import { bulkClearRuleStateAction, bulkSetRuleStateAction } from "../_actions/bulk";
 import { clearRuleStateAction, setRuleStateAction, type StateFormInput } from "../_actions/rule-state";
 import { MAX_BULK_RULES } from "../_lib/bulk-summary";
 import type { LiveMessage } from "../_lib/live-message";
 import {
   applyFilters,
+  effectiveAt,
   filtersToQuery,
   searchText,
   type AttackNames,
@@ -444,7 +445,7 @@ export function RuleList(props: RuleListProps) {
             {virtualizer.getVirtualItems().map((item) => {
               const row = visible[item.index];
               if (!row) return null;
-              const st = effectiveState(row.state, now);
+              const st = effectiveAt(row.state, now);
               const first = row.emits[0];
               const busy = pending.has(row.ruleId);
               return (

@@ -3,7 +3,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { RuleState } from "../../lib/state/rule-state";
 import { clearRuleStateAction, setRuleStateAction, type StateFormInput } from "../_actions/rule-state";
-import { effectiveState } from "../../lib/state/state-model";
+import { effectiveAt } from "../_lib/rule-row";
 import { StateChip, timeLeft } from "./state-chip";
 import { StateDialog, type StateDialogTarget } from "./state-dialog";
 import { useNow } from "./use-live-changes";
@@ -15,7 +15,7 @@ export function RuleStatePanel(props: { ruleId: string; ruleName: string; state:
   const [dialog, setDialog] = useState<StateDialogTarget | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const st = effectiveState(props.state, now);
+  const st = effectiveAt(props.state, now);
 
   async function submit(input: StateFormInput) {
     const r = await setRuleStateAction(input);

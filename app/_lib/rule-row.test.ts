@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RuleState } from "../../lib/state/rule-state";
-import { effectiveState } from "../../lib/state/state-model";
-import { applyFilters, EMPTY_FILTERS, filtersFromParams, filtersToQuery, searchText, type RuleRow } from "./rule-row";
+import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, searchText, type RuleRow } from "./rule-row";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");
 const ENABLED: RuleState = { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
@@ -27,8 +26,8 @@ const disabledUntil = (iso: string | null): RuleState => ({ ...ENABLED, state: "
 describe("rule list filtering", () => {
   it("treats a state as the default from the instant it expires", () => {
     const s = disabledUntil("2026-11-29T10:00:00Z");
-    expect(effectiveState(s, NOW - 1).state).toBe("disabled");
-    expect(effectiveState(s, NOW)).toEqual(ENABLED);
+    expect(effectiveAt(s, NOW - 1).state).toBe("disabled");
+    expect(effectiveAt(s, NOW)).toEqual(ENABLED);
   });
 
   it("filters by state, expiry window, tactic, technique (incl. sub-technique), kind, origin and search terms", () => {

@@ -1,4 +1,4 @@
-import { effectiveState, type RuleState } from "../../lib/state/state-model";
+import type { RuleState } from "../../lib/state/rule-state";
 
 /** One ATT&CK mapping of a rule (ids only; names come from the AttackNames dictionary). */
 export interface RowEmit {
@@ -47,6 +47,14 @@ export const EMPTY_FILTERS: ListFilters = { q: "", state: "", tactic: "", techni
 
 export const WITHIN_MS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
 
+/** Effective state at `now` (SPEC §2: an expired state is exactly the default). */
+export function effectiveAt(state: RuleState, now: number): RuleState {
+  if (state.expires_at !== null && Date.parse(state.expires_at) <= now) {
+    return { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
+  }
+  return state;
+}
+
 export function filtersFromParams(params: Record<string, string | string[] | undefined> | URLSearchParams): ListFilters {
   const get = (k: string): string => {
     const v = params instanceof URLSearchParams ? params.get(k) : params[k];
@@ -86,7 +94,7 @@ export function applyFilters(rows: RuleRow[], texts: Map<string, string>, f: Lis
   const terms = f.q.toLowerCase().split(/\s+/).filter(Boolean);
   const withinMs = WITHIN_MS[f.within];
   const out = rows.filter((r) => {
-    const st = effectiveState(r.state, now);
+    const st = effectiveAt(r.state, now);
     if (f.state === "expiring" ? st.expires_at === null : f.state && st.state !== f.state) return false;
     if (withinMs !== undefined && (st.expires_at === null || Date.parse(st.expires_at) - now > withinMs)) return false;
     if (f.tactic && !r.emits.some((e) => e.tactic === f.tactic)) return false;
@@ -103,7 +111,7 @@ export function applyFilters(rows: RuleRow[], texts: Map<string, string>, f: Lis
   const cmp: Record<ListFilters["sort"], (a: RuleRow, b: RuleRow) => number> = {
     id: (a, b) => a.ruleId.localeCompare(b.ruleId),
     name: (a, b) => a.name.localeCompare(b.name),
-    state: (a, b) => stateRank[effectiveState(a.state, now).state] - stateRank[effectiveState(b.state, now).state] || a.ruleId.localeCompare(b.ruleId),
+    state: (a, b) => stateRank[effectiveAt(a.state, now).state] - stateRank[effectiveAt(b.state, now).state] || a.ruleId.localeCompare(b.ruleId),
     expires: (a, b) => expiresKey(a, now) - expiresKey(b, now) || a.ruleId.localeCompare(b.ruleId),
     updated: (a, b) => b.updatedAt.localeCompare(a.updatedAt),
   };
@@ -111,6 +119,6 @@ export function applyFilters(rows: RuleRow[], texts: Map<string, string>, f: Lis
 }
 
 function expiresKey(r: RuleRow, now: number): number {
-  const e = effectiveState(r.state, now).expires_at;
+  const e = effectiveAt(r.state, now).expires_at;
   return e === null ? Number.POSITIVE_INFINITY : Date.parse(e);
 }

@@ -1,5 +1,5 @@
 import { isTtpError } from "../errors";
-import { DEFAULT_STATE, statesEqual, type RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/rule-state";
 import type { RuleStore } from "./types";
 
 /** What happened to one rule of a bulk state change. */
@@ -45,6 +45,10 @@ export function setRuleStates(store: RuleStore, ruleIds: readonly string[], inpu
   return eachRule(ruleIds, async (ruleId) => ({ ruleId, status: "done", state: await store.setState(ruleId, input, actor) }));
 }
 
+function isDefault(s: RuleState): boolean {
+  return s.state === "enabled" && s.confidence_max === null && s.expires_at === null && s.reason === null && s.set_by === null && s.set_at === null;
+}
+
 /**
  * Reverts each rule to the default state, one `clearState` per rule; a rule already in the default
  * state is reported as unchanged without a write (no audit noise). Never throws, as setRuleStates.
@@ -52,7 +56,7 @@ export function setRuleStates(store: RuleStore, ruleIds: readonly string[], inpu
 export function clearRuleStates(store: RuleStore, ruleIds: readonly string[], actor: string, reason?: string): Promise<BulkStateOutcome[]> {
   return eachRule(ruleIds, async (ruleId) => {
     const current = await store.getState(ruleId);
-    if (statesEqual(current, DEFAULT_STATE)) {
+    if (isDefault(current)) {
       // getState answers the default for unknown ids too; getRule tells them apart (NotFoundError).
       await store.getRule(ruleId);
       return { ruleId, status: "unchanged", state: current };
