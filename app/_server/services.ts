@@ -5,7 +5,7 @@ import type { AuthStore } from "../../lib/auth/types";
 import { createStderrLogger, type Logger } from "../../lib/logger";
 import { createRuleStore } from "../../lib/store";
 import type { RuleStore } from "../../lib/store/types";
-import { parseDashboardEnv, type DashboardEnv } from "./env";
+import { parseDashboardEnv, type DashboardEnv } from "../../lib/config/env";
 
 export interface Services {
   env: DashboardEnv;

@@ -1,15 +1,12 @@
 import { buildRulePackZip } from "../../../../lib/rules/rule-pack";
-import { errorFromThrown, errorResponse } from "../../../_server/http";
+import { apiRoute } from "../../../_server/http";
 import { getServices } from "../../../_server/services";
-import { authenticateRequest } from "../../../_server/session";
 
 export const dynamic = "force-dynamic";
 
 /** Every rule's original YAML text as `<rule_id>.yaml` in one zip (what `ttp rules export` writes to a folder). */
-export async function GET(request: Request): Promise<Response> {
-  const who = await authenticateRequest(request, "viewer");
-  if (!who.ok) return errorResponse(who.status, who.message);
-  try {
+export function GET(request: Request): Promise<Response> {
+  return apiRoute(request, "viewer", "Exporting the rules", async () => {
     const { store } = await getServices();
     const rules = await store.listRules();
     const now = new Date();
@@ -24,7 +21,5 @@ export async function GET(request: Request): Promise<Response> {
         "x-content-type-options": "nosniff",
       },
     });
-  } catch (err) {
-    return errorFromThrown(err, "Exporting the rules");
-  }
+  });
 }

@@ -1,14 +1,11 @@
+import { apiRoute } from "../../../../_server/http";
 import { getServices } from "../../../../_server/services";
-import { authenticateRequest } from "../../../../_server/session";
-import { errorFromThrown, errorResponse } from "../../../../_server/http";
 
 export const dynamic = "force-dynamic";
 
 /** DECNET's rule catalogue: every rule with its effective state, sorted by rule_id. */
-export async function GET(request: Request): Promise<Response> {
-  const who = await authenticateRequest(request, "viewer");
-  if (!who.ok) return errorResponse(who.status, who.message);
-  try {
+export function GET(request: Request): Promise<Response> {
+  return apiRoute(request, "viewer", "Listing rules", async () => {
     const { store } = await getServices();
     const rules = await store.listRules();
     const rows = rules
@@ -28,7 +25,5 @@ export async function GET(request: Request): Promise<Response> {
       }))
       .sort((a, b) => (a.rule_id < b.rule_id ? -1 : a.rule_id > b.rule_id ? 1 : 0));
     return Response.json(rows);
-  } catch (err) {
-    return errorFromThrown(err, "Listing rules");
-  }
+  });
 }

@@ -1,3 +1,0 @@
-import "server-only";
-
-export { parseDashboardEnv, type DashboardEnv } from "../../lib/config/env";
