@@ -51,7 +51,7 @@ test("POST and DELETE /state: set_by is the token's user; 400, 403 and 404 as do
     expect(await set.json()).toMatchObject({ rule_id: RULE, state: "clipped", confidence_max: 0.2, expires_at: expires, reason: "api test", set_by: "admin" });
     expect(await cli.state(RULE)).toMatchObject({ state: "clipped", confidence_max: 0.2, set_by: "admin" });
 
-    const malformed = await admin.post(`/api/v1/ttp/rules/${RULE}/state`, { headers: { "content-type": "application/json" }, data: "{not json" });
+    const malformed = await admin.post(`/api/v1/ttp/rules/${RULE}/state`, { headers: { "content-type": "application/json" }, data: Buffer.from("{not json") });
     expect(malformed.status()).toBe(400);
     expect(await malformed.json()).toEqual({ detail: "Body must be valid JSON" });
     const invalid = await admin.post(`/api/v1/ttp/rules/${RULE}/state`, { data: { state: "clipped" } });
