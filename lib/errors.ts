@@ -13,16 +13,30 @@ export interface ValidationIssue {
   severity: "error" | "warning";
 }
 
+// A bundler may give lib/errors.ts more than one module instance in one process (Next.js chunks),
+// and then a plain `instanceof` fails across them and a validation error turns into a 500. The
+// brand is a registered symbol, the same in every instance; `instanceof` checks it and the name.
+const BRAND = Symbol.for("ttp.TtpError");
+
 export class TtpError extends Error {
+  /** The `name` of this class's instances (literal, so minification cannot change it). */
+  static readonly kind: string = "TtpError";
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "TtpError";
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return this.kind === TtpError.kind || (value as Error).name === this.kind;
   }
 }
 
 export class NotFoundError extends TtpError {
+  static override readonly kind: string = "NotFoundError";
   constructor(message: string) {
     super("NOT_FOUND", message);
     this.name = "NotFoundError";
@@ -30,6 +44,7 @@ export class NotFoundError extends TtpError {
 }
 
 export class ConflictError extends TtpError {
+  static override readonly kind: string = "ConflictError";
   /** Revision currently stored (null when the rule no longer exists). */
   readonly currentRevision: number | null;
   constructor(message: string, currentRevision: number | null) {
@@ -40,6 +55,7 @@ export class ConflictError extends TtpError {
 }
 
 export class ValidationError extends TtpError {
+  static override readonly kind: string = "ValidationError";
   readonly issues: ValidationIssue[];
   constructor(issues: ValidationIssue[], message?: string) {
     super("VALIDATION", message ?? formatIssues(issues));
@@ -49,6 +65,7 @@ export class ValidationError extends TtpError {
 }
 
 export class ForbiddenError extends TtpError {
+  static override readonly kind: string = "ForbiddenError";
   constructor(message: string) {
     super("FORBIDDEN", message);
     this.name = "ForbiddenError";
@@ -56,6 +73,7 @@ export class ForbiddenError extends TtpError {
 }
 
 export class BusyError extends TtpError {
+  static override readonly kind: string = "BusyError";
   constructor(message: string, options?: { cause?: unknown }) {
     super("BUSY", message, options);
     this.name = "BusyError";
