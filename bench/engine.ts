@@ -17,21 +17,24 @@ interface Rate {
 /**
  * Events per second of `pass` (one pass over `events`, returns a count to keep the work
  * observable): one warm-up pass, then `runs` runs of at least `minMs` each (one core, events
- * already parsed); the median run is the figure, min and max show the noise.
+ * already parsed); the median run is the figure, min and max show the noise. `prepare` runs
+ * before every pass, outside the timed region.
  */
-function rate(events: readonly TtpEvent[], pass: () => number, runs = 5, minMs = 1000): Rate & { count: number } {
+function rate(events: readonly TtpEvent[], pass: () => number, runs = 5, minMs = 1000, prepare?: () => void): Rate & { count: number } {
+  prepare?.();
   pass(); // warm-up: JIT, RE2 DFA caches, tag-id tails
   const rates: number[] = [];
   let count = 0;
   let n = 0;
   for (let r = 0; r < runs; r++) {
     let done = 0;
-    const start = performance.now();
     let elapsed = 0;
     while (elapsed < minMs) {
+      prepare?.();
+      const start = performance.now();
       count += pass();
       done += events.length;
-      elapsed = performance.now() - start;
+      elapsed += performance.now() - start;
     }
     n += done;
     rates.push(done / (elapsed / 1000));
@@ -40,14 +43,27 @@ function rate(events: readonly TtpEvent[], pass: () => number, runs = 5, minMs =
   return { eventsPerSec: Math.round(rates[Math.floor(runs / 2)] as number), min: Math.round(rates[0] as number), max: Math.round(rates[runs - 1] as number), runs, count: count / n };
 }
 
+/**
+ * Before each pass, every event's `field` becomes a fresh copy of its text, as JSON.parse gives a
+ * worker: the same string object across passes would keep its hash, which a match-cache lookup
+ * otherwise computes for each event.
+ */
+function freshTexts(events: TtpEvent[], field: string): () => void {
+  const json = JSON.stringify(events.map((e) => e.payload[field]));
+  return () => {
+    const texts = JSON.parse(json) as unknown[];
+    for (let i = 0; i < events.length; i++) (events[i] as TtpEvent).payload[field] = texts[i];
+  };
+}
+
 /** Full evaluation: every tag built (uuid computed, all DECNET fields, evidence). */
-function throughput(engine: Engine, events: TtpEvent[], runs = 5): Rate & { tagsPerEvent: number } {
+function throughput(engine: Engine, events: TtpEvent[], runs = 5, prepare?: () => void): Rate & { tagsPerEvent: number } {
   const now = Date.now();
   const r = rate(events, () => {
     let tags = 0;
     for (const e of events) tags += engine.evaluate(e, now).length;
     return tags;
-  }, runs);
+  }, runs, 1000, prepare);
   return { ...r, tagsPerEvent: r.count };
 }
 
@@ -106,21 +122,46 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   const commandRules = pack.rules.filter((r) => r.appliesTo.has("command") && r.match.type === "pattern");
   const engineA = new Engine();
   engineA.replaceAll(pack.rules);
-  const corpus = commandEvents(100_000);
-  checkTags(engineA, corpus.slice(0, 2000) as TtpEvent[]);
-  const a = throughput(engineA, corpus as TtpEvent[]);
+  const corpus = commandEvents(100_000) as TtpEvent[];
+  const distinct = new Set(corpus.map((e) => e.payload.command_text)).size;
+  const fresh = freshTexts(corpus, "command_text");
+  checkTags(engineA, corpus.slice(0, 2000));
+  const a = throughput(engineA, corpus, 5, fresh);
+  // The same corpus without the match cache: every event pays the UTF-8 copy and the RE2.Set call.
+  const engineNoCache = new Engine({ matchCacheEntries: 0 });
+  engineNoCache.replaceAll(pack.rules);
+  const a0 = throughput(engineNoCache, corpus, 5, fresh);
+  // Cache churn: every command distinct (a unique no-op `: <n>; ` in front), so every lookup misses and inserts.
+  const unique = corpus.map((e, i) => ({ ...e, payload: { ...e.payload, command_text: `: ${i}; ${String(e.payload.command_text)}` } }));
+  const engineChurn = new Engine();
+  engineChurn.replaceAll(pack.rules);
+  const au = throughput(engineChurn, unique, 5, freshTexts(unique, "command_text"));
+  const au0 = throughput(engineNoCache, unique, 3, freshTexts(unique, "command_text"));
   // Matching alone (which rules fire; no tag objects, no UUIDv5), the ceiling for (a).
-  const m = rate(corpus as TtpEvent[], () => {
+  const m = rate(corpus, () => {
     let ids = 0;
-    for (const ev of corpus) ids += engineA.matchingRuleIds(ev as TtpEvent).length;
+    for (const ev of corpus) ids += engineA.matchingRuleIds(ev).length;
     return ids;
-  });
+  }, 5, 1000, fresh);
   results.a_match_only_events_per_sec = m.eventsPerSec;
   results.a_pack_command_rules = commandRules.length;
+  results.a_distinct_commands = distinct;
   results.a_events_per_sec = a.eventsPerSec;
   results.a_events_per_sec_range = [a.min, a.max];
   results.a_tags_per_event = Number(a.tagsPerEvent.toFixed(3));
-  console.log(`(a) sample pack: ${commandRules.length} command rules, ${corpus.length} distinct generated commands → full evaluation ${fmt(a.eventsPerSec)} events/s (${a.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(a)})`);
+  results.a_no_cache_events_per_sec = a0.eventsPerSec;
+  results.a_all_distinct_events_per_sec = au.eventsPerSec;
+  results.a_all_distinct_tags_per_event = Number(au.tagsPerEvent.toFixed(3));
+  results.a_all_distinct_no_cache_events_per_sec = au0.eventsPerSec;
+  const cacheA = engineA.stats().matchCache;
+  const cacheU = engineChurn.stats().matchCache;
+  const hitRatio = cacheA.hits / cacheA.lookups;
+  const bypassRatio = cacheU.bypassed / (cacheU.lookups + cacheU.bypassed);
+  results.a_cache_hit_ratio = Number(hitRatio.toFixed(4));
+  results.a_all_distinct_bypassed_ratio = Number(bypassRatio.toFixed(4));
+  console.log(`(a) sample pack: ${commandRules.length} command rules, ${fmt(corpus.length)} generated commands (${fmt(distinct)} distinct texts, each event's text a fresh string) → full evaluation ${fmt(a.eventsPerSec)} events/s (${a.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(a)})`);
+  console.log(`    match cache hits ${(100 * hitRatio).toFixed(1)}% of lookups; with the cache off ${fmt(a0.eventsPerSec)} events/s (${spread(a0)})`);
+  console.log(`    every command distinct (\`: <n>; \` in front, ${au.tagsPerEvent.toFixed(2)} tags/event): cache on ${fmt(au.eventsPerSec)} events/s (${spread(au)}; bypassed for ${(100 * bypassRatio).toFixed(1)}% of events), cache off ${fmt(au0.eventsPerSec)} events/s`);
   console.log(`    match only (which rules fire, no tags) ${fmt(m.eventsPerSec)} events/s (${spread(m)}); per event ≈ ${(1e9 / a.eventsPerSec).toFixed(0)} ns full, ${(1e9 / m.eventsPerSec).toFixed(0)} ns match only`);
 
   // (b) 1,000 generated pattern rules

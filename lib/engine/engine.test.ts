@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { compileRule } from "../rules/parse-rule";
 import { ruleYaml } from "../rules/testing/fixtures";
 import type { RuleState } from "../state/rule-state";
+import path from "node:path";
+import { loadRulesDir } from "../rules/rule-files";
 import { Engine } from "./engine";
 import { TAG_NAMESPACE, tagId } from "./tag-id";
 import type { Tag, TtpEvent } from "./types";
@@ -240,6 +242,48 @@ describe("Engine", () => {
       ["R2", 0.6],
     ]);
     expect(calls).toBe(1);
+  });
+
+  it("match cache: a rule change never gets an answer cached for the previous patterns", () => {
+    const e = new Engine();
+    e.replaceAll([rule("R2", { pattern: "hit" })]);
+    const fire = (text: string) => e.evaluate(cmd(text)).map((t) => t.rule_id);
+    expect(fire("hit")).toEqual(["R2"]);
+    e.install(rule("R1", { pattern: "nothing", technique: "T1033" })); // R2 moves from index 0 to 1
+    expect(fire("hit")).toEqual(["R2"]);
+    e.install(rule("R2", { pattern: "other" }));
+    expect(fire("hit")).toEqual([]);
+    expect(fire("other")).toEqual(["R2"]);
+    e.evict("R2");
+    expect(fire("other")).toEqual([]);
+    expect(e.stats().matchCache.lookups).toBeGreaterThan(0);
+  });
+
+  it("match cache: the sample pack gives the same tags with and without it, over repeated traffic", async () => {
+    const pack = await loadRulesDir(path.join(__dirname, "../../rules/ttp"));
+    const cached = new Engine({ clock: () => T0 });
+    const plain = new Engine({ clock: () => T0, matchCacheEntries: 0 });
+    cached.replaceAll(pack.rules);
+    plain.replaceAll(pack.rules);
+    const events: TtpEvent[] = [];
+    for (const r of pack.rules) {
+      for (const t of r.tests) {
+        for (const kind of r.appliesTo) events.push({ source_kind: kind, source_id: `ev_${events.length}`, payload: { ...t.event.payload } });
+      }
+    }
+    expect(events.length).toBeGreaterThan(60);
+    let tags = 0;
+    for (let pass = 0; pass < 3; pass++) {
+      for (const ev of events) {
+        const a = cached.evaluate(ev);
+        expect(a).toEqual(plain.evaluate(ev));
+        tags += a.length;
+      }
+    }
+    expect(tags).toBeGreaterThan(60);
+    const stats = cached.stats().matchCache;
+    expect(stats.hits).toBeGreaterThan(0);
+    expect(plain.stats().matchCache.lookups).toBe(0);
   });
 
   it("stays linear on adversarial input up to 64 KiB", () => {
