@@ -128,6 +128,12 @@ export async function migratePg(pool: pg.Pool, options: MigrationOptions = {}): 
   const migrationsFolder = options.migrationsFolder ?? migrationsFolderFor("pg");
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no pool listener: a connection lost mid-migration would otherwise be
+  // an uncaught 'error' event (the pending query rejects as well, and that is what is reported).
+  const onError = (err: Error): void => {
+    broken ??= err;
+  };
+  client.on("error", onError);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [PG_MIGRATE_LOCK_KEY]);
     try {
@@ -140,6 +146,7 @@ export async function migratePg(pool: pg.Pool, options: MigrationOptions = {}): 
     throw new Error(`PostgreSQL migration failed: ${broken.message}`, { cause: err });
   } finally {
     // A client whose lock state is unknown is destroyed rather than returned to the pool.
+    client.off("error", onError);
     client.release(broken);
   }
 }
