@@ -169,6 +169,10 @@ describe.each(backends.map((b) => [b.name, b] as const))("a swarm on %s: one mas
     expect(metrics).toMatch(new RegExp(`^ttp_worker_applied_seq\\{[^}]*\\} ${head}$`, "m"));
     expect(metrics).toMatch(/^ttp_worker_rule_fires_total\{rule_id="R1"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^ttp_worker_events_total\{[^}]*\} [1-9]/m);
+    // "uname -a" was probed again after the last rebuild of the command rules: answered by the match cache.
+    expect(metrics).toMatch(/^ttp_worker_match_cache_lookups_total\{[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^ttp_worker_match_cache_hits_total\{[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^ttp_worker_match_cache_bypassed_total\{[^}]*\} 0$/m);
     expect(metrics).toMatch(/^ttp_worker_db_up\{[^}]*\} 1$/m);
     const masterHealth = await fetch(`http://127.0.0.1:${masterPort}/healthz`);
     expect(await masterHealth.json()).toMatchObject({ status: "ok", role: "master", db: "up" });

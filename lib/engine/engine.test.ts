@@ -249,7 +249,9 @@ describe("Engine", () => {
     e.replaceAll([rule("R2", { pattern: "hit" })]);
     const fire = (text: string) => e.evaluate(cmd(text)).map((t) => t.rule_id);
     expect(fire("hit")).toEqual(["R2"]);
+    const before = e.matchCacheTotals();
     e.install(rule("R1", { pattern: "nothing", technique: "T1033" })); // R2 moves from index 0 to 1
+    expect(e.matchCacheTotals()).toEqual(before); // counters outlive the rebuilt groups
     expect(fire("hit")).toEqual(["R2"]);
     e.install(rule("R2", { pattern: "other" }));
     expect(fire("hit")).toEqual([]);

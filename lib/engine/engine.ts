@@ -4,7 +4,7 @@ import { fieldFor } from "../rules/match-event";
 import type { CompiledRule } from "../rules/types";
 import type { RuleState } from "../state/rule-state";
 import { evidenceExtractor, internKey, type EvidenceExtractor } from "./evidence";
-import { DEFAULT_CAPACITY, MatchCache, type Hits, type MatchCacheStats } from "./match-cache";
+import { DEFAULT_CAPACITY, MatchCache, newTotals, type Hits, type MatchCacheStats, type MatchCacheTotals } from "./match-cache";
 import { NameSuffix, type Uuidv5Builder } from "./sha1-uuid";
 import { tagIdBuilder, tagIdSuffix } from "./tag-id";
 import type { Tag, TtpEvent } from "./types";
@@ -50,6 +50,12 @@ interface FieldGroup {
   readonly plans: readonly Plan[];
 }
 
+/** Match cache size per field group and the engine's counters. */
+interface CacheConfig {
+  readonly entries: number;
+  readonly totals: MatchCacheTotals;
+}
+
 const NO_HITS: Hits = Object.freeze([]);
 const FIRST_ONLY: Hits = Object.freeze([0]);
 
@@ -59,10 +65,10 @@ class GroupMatcher {
   private readonly single: RE2 | null;
   readonly cache: MatchCache | null;
 
-  constructor(sources: readonly string[], cacheCapacity: number) {
+  constructor(sources: readonly string[], cache: CacheConfig) {
     this.set = sources.length > 1 ? new RE2.Set(sources) : null;
     this.single = sources.length === 1 ? new RE2(sources[0] as string) : null;
-    this.cache = cacheCapacity > 0 ? new MatchCache(cacheCapacity, (value) => this.run(value)) : null;
+    this.cache = cache.entries > 0 ? new MatchCache(cache.entries, (value) => this.run(value), cache.totals) : null;
   }
 
   /** Indices of the patterns found in `value`, ascending. */
@@ -158,7 +164,7 @@ export interface EngineStats {
   patternRules: number;
   analyzerRules: number;
   kinds: number;
-  /** Match caches of the current field groups, summed (they start empty when a rule change rebuilds a group). */
+  /** Match-cache counters since the engine was created, and the entries its current field groups hold. */
   matchCache: MatchCacheStats;
 }
 
@@ -173,7 +179,7 @@ export class Engine {
   private snapshot: Snapshot = EMPTY;
   private readonly clock: () => number;
   private readonly owns: (rule: CompiledRule) => boolean;
-  private readonly cacheEntries: number;
+  private readonly cache: CacheConfig;
   /** Tag ids: `source_kind|source_id` is written once per event, each tag appends its suffix. */
   private readonly ids: Uuidv5Builder = tagIdBuilder();
   /** Evidence of the event being evaluated and its extractor: tags of rules with equal key lists share it. */
@@ -185,14 +191,14 @@ export class Engine {
     this.owns = options.owns ?? (() => true);
     const entries = options.matchCacheEntries ?? DEFAULT_CAPACITY;
     if (!Number.isInteger(entries) || entries < 0) throw new RangeError(`matchCacheEntries must be a non-negative integer, got ${entries}`);
-    this.cacheEntries = entries;
+    this.cache = { entries, totals: newTotals() };
   }
 
   /** Replaces the whole rule set at once. */
   replaceAll(rules: Iterable<CompiledRule>): void {
     const byId = new Map<string, CompiledRule>();
     for (const r of rules) if (this.owns(r)) byId.set(r.ruleId, r);
-    this.snapshot = { byId, byKind: buildIndex(byId.values(), this.cacheEntries) };
+    this.snapshot = { byId, byKind: buildIndex(byId.values(), this.cache) };
   }
 
   /** Installs or replaces one rule (with the state stamped in it); returns false if not owned. */
@@ -255,16 +261,17 @@ export class Engine {
     return this.snapshot.byId.size;
   }
 
+  /** Match-cache counters since the engine was created (a copy; cheap enough to read per block). */
+  matchCacheTotals(): MatchCacheTotals {
+    const t = this.cache.totals;
+    return { lookups: t.lookups, hits: t.hits, bypassed: t.bypassed };
+  }
+
   stats(): EngineStats {
     let patternRules = 0;
     for (const r of this.snapshot.byId.values()) if (r.match.type === "pattern") patternRules++;
-    const matchCache: MatchCacheStats = { lookups: 0, hits: 0, bypassed: 0, entries: 0 };
-    for (const groups of this.snapshot.byKind.values()) {
-      for (const g of groups) {
-        const c = g.matcher.cache?.stats();
-        if (c) for (const k of ["lookups", "hits", "bypassed", "entries"] as const) matchCache[k] += c[k];
-      }
-    }
+    const matchCache: MatchCacheStats = { ...this.cache.totals, entries: 0 };
+    for (const groups of this.snapshot.byKind.values()) for (const g of groups) matchCache.entries += g.matcher.cache?.entries ?? 0;
     return { rules: this.snapshot.byId.size, patternRules, analyzerRules: this.snapshot.byId.size - patternRules, kinds: this.snapshot.byKind.size, matchCache };
   }
 
@@ -351,7 +358,7 @@ export class Engine {
     const byKind = new Map(this.snapshot.byKind);
     for (const kind of kinds) {
       const rules = [...byId.values()].filter((r) => r.appliesTo.has(kind));
-      const groups = buildGroups(kind, rules, this.cacheEntries);
+      const groups = buildGroups(kind, rules, this.cache);
       if (groups.length === 0) byKind.delete(kind);
       else byKind.set(kind, groups);
     }
@@ -365,7 +372,7 @@ function kindsOf(...rules: (CompiledRule | undefined)[]): Set<string> {
   return kinds;
 }
 
-function buildIndex(rules: Iterable<CompiledRule>, cacheEntries: number): Map<string, FieldGroup[]> {
+function buildIndex(rules: Iterable<CompiledRule>, cache: CacheConfig): Map<string, FieldGroup[]> {
   const perKind = new Map<string, CompiledRule[]>();
   for (const r of rules) {
     for (const kind of r.appliesTo) {
@@ -376,13 +383,13 @@ function buildIndex(rules: Iterable<CompiledRule>, cacheEntries: number): Map<st
   }
   const byKind = new Map<string, FieldGroup[]>();
   for (const [kind, list] of perKind) {
-    const groups = buildGroups(kind, list, cacheEntries);
+    const groups = buildGroups(kind, list, cache);
     if (groups.length > 0) byKind.set(kind, groups);
   }
   return byKind;
 }
 
-function buildGroups(kind: string, rules: CompiledRule[], cacheEntries: number): FieldGroup[] {
+function buildGroups(kind: string, rules: CompiledRule[], cache: CacheConfig): FieldGroup[] {
   const byField = new Map<string, CompiledRule[]>();
   for (const r of rules) {
     if (r.match.type !== "pattern" || r.matcher === null) continue;
@@ -398,7 +405,7 @@ function buildGroups(kind: string, rules: CompiledRule[], cacheEntries: number):
     list.sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
     const sources = list.map((r) => (r.matcher as NonNullable<CompiledRule["matcher"]>).re2Source);
     const plans = list.map((r) => planFor(r, kind));
-    groups.push({ field, matcher: new GroupMatcher(sources, cacheEntries), plans });
+    groups.push({ field, matcher: new GroupMatcher(sources, cache), plans });
   }
   return groups;
 }

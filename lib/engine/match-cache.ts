@@ -30,12 +30,21 @@ export const MAX_MISS_RATIO = 0.5;
 /** Windows bypassed after a review found too many misses. */
 export const BYPASS_WINDOWS = 15;
 
-export interface MatchCacheStats {
+/** Counters of every cache of one engine, kept across rule changes (caches are rebuilt, these are not). */
+export interface MatchCacheTotals {
   lookups: number;
   hits: number;
   /** Calls answered without the cache (bypass after a window with too many misses). */
   bypassed: number;
+}
+
+export interface MatchCacheStats extends MatchCacheTotals {
+  /** Entries held now (both generations). */
   entries: number;
+}
+
+export function newTotals(): MatchCacheTotals {
+  return { lookups: 0, hits: 0, bypassed: 0 };
 }
 
 export class MatchCache {
@@ -46,15 +55,16 @@ export class MatchCache {
   private missed = 0;
   /** Calls left to answer without the cache. */
   private skip = 0;
-  private readonly totals = { lookups: 0, hits: 0, bypassed: 0 };
 
   /**
    * @param capacity entries per generation
    * @param compute the answer for a value the cache does not hold (the RE2 call)
+   * @param totals counters to add to (shared by the caches of one engine)
    */
   constructor(
     readonly capacity: number,
     private readonly compute: (value: string) => Hits,
+    readonly totals: MatchCacheTotals = newTotals(),
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`match cache capacity must be a positive integer, got ${capacity}`);
   }
@@ -62,27 +72,29 @@ export class MatchCache {
   /** compute(value), from the cache when it holds the value. */
   hits(value: string): Hits {
     if (value.length > MAX_KEY_LENGTH) return this.compute(value);
+    const totals = this.totals;
     if (this.skip > 0) {
       this.skip--;
-      this.totals.bypassed++;
+      totals.bypassed++;
       return this.compute(value);
     }
+    totals.lookups++;
     let hits = this.young.get(value);
     if (hits === undefined) {
       hits = this.old.get(value);
       if (hits === undefined) {
         hits = this.compute(value);
         this.missed++;
-      }
+      } else totals.hits++;
       this.insert(value, hits);
-    }
+    } else totals.hits++;
     if (++this.seen === WINDOW) this.review();
     return hits;
   }
 
-  stats(): MatchCacheStats {
-    const t = this.totals;
-    return { lookups: t.lookups + this.seen, hits: t.hits + this.seen - this.missed, bypassed: t.bypassed, entries: this.young.size + this.old.size };
+  /** Entries held by both generations (a promoted value counts twice until the old one is dropped). */
+  get entries(): number {
+    return this.young.size + this.old.size;
   }
 
   private insert(value: string, hits: Hits): void {
@@ -94,8 +106,6 @@ export class MatchCache {
   }
 
   private review(): void {
-    this.totals.lookups += this.seen;
-    this.totals.hits += this.seen - this.missed;
     if (this.missed > WINDOW * MAX_MISS_RATIO) this.skip = WINDOW * BYPASS_WINDOWS;
     this.seen = 0;
     this.missed = 0;

@@ -1,4 +1,5 @@
 import type { Engine } from "../engine/engine";
+import type { MatchCacheTotals } from "../engine/match-cache";
 import { parseEventLine } from "../engine/event-line";
 import type { Tag } from "../engine/types";
 import type { BufferRecycler } from "./buffers";
@@ -35,6 +36,8 @@ export interface BlockResult {
   fires: [string, number][];
   /** Lines in the block, blank ones included. */
   lines: number;
+  /** What the engine's match caches did for this block. */
+  matchCache: MatchCacheTotals;
 }
 
 export interface EvaluateOptions {
@@ -52,6 +55,7 @@ const EMPTY = new Uint8Array(0);
  * line that is not a valid event is counted (and sampled) and skipped; blank lines are ignored.
  */
 export function evaluateBlock(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null = null): BlockResult {
+  const cache0 = engine.matchCacheTotals();
   const b = block.bytes;
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
   const maxSamples = options.maxSamples ?? 10;
@@ -110,5 +114,7 @@ export function evaluateBlock(block: TextBlock, engine: Engine, options: Evaluat
     if (out.length > 0) jsonl = out.bytes();
     else output?.give(out.bytes());
   }
-  return { events, malformed, malformedSamples: samples, tags, belowFloor, jsonl, rows, fires: [...fires], lines: lineNo };
+  const cache1 = engine.matchCacheTotals();
+  const matchCache = { lookups: cache1.lookups - cache0.lookups, hits: cache1.hits - cache0.hits, bypassed: cache1.bypassed - cache0.bypassed };
+  return { events, malformed, malformedSamples: samples, tags, belowFloor, jsonl, rows, fires: [...fires], lines: lineNo, matchCache };
 }

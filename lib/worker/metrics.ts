@@ -68,6 +68,9 @@ export class WorkerMetrics {
     total("ttp_worker_tags_below_floor_total", "Tags dropped by the sinks' confidence floor.", () => s.tagsBelowFloor);
     total("ttp_worker_malformed_events_total", "Input lines that were not a valid event (skipped).", () => s.malformed);
     total("ttp_worker_reloads_total", "Full rule reloads (start, resync, reconnect).", () => s.reloads);
+    total("ttp_worker_match_cache_lookups_total", "Field values looked up in the engines' match caches (values up to 256 characters, while not bypassed).", () => s.matchCache.lookups);
+    total("ttp_worker_match_cache_hits_total", "Match-cache lookups answered without running RE2.", () => s.matchCache.hits);
+    total("ttp_worker_match_cache_bypassed_total", "Field values matched without the cache because it was missing most lookups (distinct traffic).", () => s.matchCache.bypassed);
     new Counter({
       name: "ttp_worker_changes_applied_total",
       help: "Rule changes hot-swapped into the engine, by kind.",

@@ -1,5 +1,7 @@
 /** What a worker or master process knows about itself; read by /healthz, /metrics and the database report. */
 
+import type { MatchCacheTotals } from "../engine/match-cache";
+
 export type WorkerRole = "master" | "worker";
 export type HealthStatus = "ok" | "stale" | "error";
 
@@ -53,6 +55,8 @@ export class WorkerState {
   tagsBelowFloor = 0;
   malformed = 0;
   reloads = 0;
+  /** The engines' match caches (every evaluation thread's included), see lib/engine/match-cache.ts. */
+  readonly matchCache: MatchCacheTotals = { lookups: 0, hits: 0, bypassed: 0 };
   readonly changesApplied = { definition: 0, deleted: 0, state: 0 };
   /** rule_id → number of events it fired on (before the sink's confidence floor). */
   readonly fires = new Map<string, number>();
@@ -82,6 +86,12 @@ export class WorkerState {
   setHead(seq: number): void {
     this.headSeq = seq;
     this.updateLag();
+  }
+
+  addMatchCache(delta: MatchCacheTotals): void {
+    this.matchCache.lookups += delta.lookups;
+    this.matchCache.hits += delta.hits;
+    this.matchCache.bypassed += delta.bypassed;
   }
 
   addFires(pairs: Iterable<readonly [string, number]>, atMs: number): void {

@@ -162,6 +162,7 @@ export class WorkerRuntime {
           tags: state.tags,
           malformed: state.malformed,
           below_floor: state.tagsBelowFloor,
+          match_cache: { ...state.matchCache },
           seconds: Number(seconds.toFixed(3)),
           events_per_second: seconds > 0 ? Math.round(state.events / seconds) : null,
           cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
@@ -229,6 +230,7 @@ export class WorkerRuntime {
       state.tags += r.tags;
       state.tagsBelowFloor += r.belowFloor;
       state.malformed += r.malformed;
+      state.addMatchCache(r.matchCache);
       if (r.fires.length > 0) state.addFires(r.fires, Date.now());
       malformed.report(r.malformed, r.malformedSamples);
       if (jsonl && r.jsonl.length > 0) {
