@@ -181,7 +181,7 @@ test("export downloads a zip of every rule's original YAML as <rule_id>.yaml", a
   const transfer = new TransferPage(page);
   await page.goto("/rules");
   await page.getByRole("link", { name: "Import / export" }).click();
-  await expect(page).toHaveURL(/\/rules\/transfer$/);
+  await expect(page).toHaveURL(/\/rules\/import-export$/);
 
   const [download] = await Promise.all([page.waitForEvent("download"), transfer.download.click()]);
   expect(download.suggestedFilename()).toMatch(/^ttp-rules-\d{4}-\d{2}-\d{2}\.zip$/);

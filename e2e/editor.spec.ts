@@ -6,7 +6,7 @@ import { expect, test } from "./fixtures";
 import { MARKER_ERROR, RuleEditorPage } from "./pages/rule-editor-page";
 import type { Cli } from "./support/cli";
 
-// Rule ids owned here: R0040–R0049, and R0045_new (created).
+// Rule ids owned here: R0040–R0049, and R0045_new, new, transfer (created).
 // Several checks go through the real CLI (a process start each): generous per-test time.
 test.describe.configure({ timeout: 90_000 });
 
@@ -161,7 +161,7 @@ test("on a rule's page a different rule_id is marked and refused; New rule is th
   const all = await listed(cli);
   expect(all.has("R0042b")).toBe(false);
   expect(all.get(id)?.revision).toBe(rev);
-  await expect(editor.newRule).toHaveAttribute("href", "/rules/new");
+  await expect(editor.newRule).toHaveAttribute("href", "/rules/new-rule");
 });
 
 test("a change by another process shows in a clean editor; a dirty editor keeps its draft", async ({ page, cli }) => {
@@ -220,7 +220,7 @@ test("New rule starts from a valid template with a free id and creates the rule;
   const editor = new RuleEditorPage(page);
   await editor.goto("R0046");
   await editor.newRule.click();
-  await expect(page).toHaveURL(/\/rules\/new$/);
+  await expect(page).toHaveURL(/\/rules\/new-rule$/);
   await editor.ready();
   const template = await editor.value();
   const suggested = /^rule_id: (R\d{4})$/m.exec(template)?.[1];
@@ -242,6 +242,21 @@ test("New rule starts from a valid template with a free id and creates the rule;
   await editor.ready();
   expect(await stored(cli, "R0045_new")).toMatchObject({ revision: 1, origin: "dashboard", updated_by: "admin" });
   expect(await storedText(cli, "R0045_new")).toBe(await editor.value());
+});
+
+test("rules named `new` and `transfer` open at /rules/new and /rules/transfer (the console's own pages have a '-' in their names)", async ({ page, cli }) => {
+  const template = await storedText(cli, "R0049");
+  try {
+    for (const id of ["new", "transfer"]) {
+      await importText(cli, id, template.replace(/^rule_id: R0049$/m, `rule_id: ${id}`).replace(/^name: .*$/m, `name: shadow_check_${id}`));
+      await page.goto(`/rules/${id}`);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${id} · shadow_check_${id}`);
+    }
+    await page.goto("/rules/new-rule");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(/new rule/i);
+  } finally {
+    for (const id of ["new", "transfer"]) await cli.run(["rules", "delete", id, "--by", "cli-editor-spec"]).catch(() => undefined);
+  }
 });
 
 test("Delete asks for confirmation naming the rule, records the reason, and returns to the list", async ({ page, cli }) => {
@@ -335,7 +350,7 @@ test("Monaco loads from the app with every other host blocked; completion and ho
 test.describe("as a viewer", () => {
   test.use({ signedInAs: "viewer" });
 
-  test("the editor is read-only, without Save, Delete or New rule; /rules/new refuses", async ({ page }) => {
+  test("the editor is read-only, without Save, Delete or New rule; /rules/new-rule refuses", async ({ page }) => {
     const editor = new RuleEditorPage(page);
     await editor.goto("R0049");
     const text = await editor.value();
@@ -348,7 +363,7 @@ test.describe("as a viewer", () => {
     expect(await editor.value()).toBe(text);
     await expect(editor.unsaved).toBeHidden();
 
-    await page.goto("/rules/new");
+    await page.goto("/rules/new-rule");
     await expect(page.getByRole("main").getByRole("alert")).toHaveText("Creating rules needs the admin role; you are signed in as viewer (viewer).");
   });
 });

@@ -14,7 +14,7 @@ const YamlText = z
 const Revision = z.number({ message: "The revision must be a number." }).int().min(0, { message: "The revision must be ≥ 0." });
 
 const SaveRuleInput = z.object({
-  /** The rule the page edits; null on /rules/new (the draft's rule_id is created). */
+  /** The rule the page edits; null on /rules/new-rule (the draft's rule_id is created). */
   ruleId: RuleId.nullable(),
   yamlText: YamlText,
   /** Revision the draft was based on (0: the rule must not exist). Required when ruleId is set. */

@@ -411,11 +411,11 @@ export function RuleList(props: RuleListProps) {
           </div>
         )}
         {props.isAdmin && (
-          <Link href="/rules/new" className={styles.transferLink}>
+          <Link href="/rules/new-rule" className={styles.transferLink}>
             New rule
           </Link>
         )}
-        <Link href="/rules/transfer" className={styles.transferLink}>
+        <Link href="/rules/import-export" className={styles.transferLink}>
           Import / export
         </Link>
       </div>

@@ -6,7 +6,7 @@ import { applyImportAction, previewImportAction } from "../_actions/transfer";
 import { MAX_UPLOAD_BYTES, planFromPreview, type ImportApplyData, type ImportPreviewData } from "../_lib/transfer";
 import styles from "./rule-transfer.module.css";
 
-/** /rules/transfer: download every rule as a zip; admins upload a zip, preview it, then apply it. */
+/** /rules/import-export: download every rule as a zip; admins upload a zip, preview it, then apply it. */
 export function RuleTransfer(props: { isAdmin: boolean; ruleCount: number }) {
   return (
     <div className={styles.page}>

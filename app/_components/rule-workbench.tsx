@@ -18,15 +18,15 @@ function thrownMessage(err: unknown): string {
 }
 
 /**
- * The rule page's editor with Save, Delete and the conflict dialog; on /rules/new (ruleId null)
+ * The rule page's editor with Save, Delete and the conflict dialog; on /rules/new-rule (ruleId null)
  * it creates. Holds the draft: what the operator typed is exactly what is saved.
  */
 export function RuleWorkbench(props: {
-  /** The rule edited; null on /rules/new. */
+  /** The rule edited; null on /rules/new-rule. */
   ruleId: string | null;
   ruleName: string;
   serverYaml: string;
-  /** Stored revision (0 on /rules/new). */
+  /** Stored revision (0 on /rules/new-rule). */
   serverRevision: number;
   serverUpdatedBy: string | null;
   isAdmin: boolean;
@@ -238,7 +238,7 @@ export function RuleWorkbench(props: {
                   <button type="button" className="rw-danger" disabled={busy !== null} onClick={() => setDeleting(true)}>
                     Delete
                   </button>
-                  <Link href="/rules/new" className="rw-link-button">
+                  <Link href="/rules/new-rule" className="rw-link-button">
                     New rule
                   </Link>
                 </>

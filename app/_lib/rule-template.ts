@@ -14,7 +14,7 @@ export function nextFreeRuleId(existing: Iterable<string>): string {
   return `R_new_${k}`;
 }
 
-/** A valid starting point for /rules/new: every required field, one pattern, one emit, a positive and a negative example. */
+/** A valid starting point for /rules/new-rule: every required field, one pattern, one emit, a positive and a negative example. */
 export function newRuleTemplate(ruleId: string): string {
   return `rule_id: ${ruleId}
 rule_version: 1

@@ -29,7 +29,7 @@ interface MonacoGlobal {
   };
 }
 
-/** The rule page's editor (and /rules/new): Monaco with Save, Delete and the conflict and delete dialogs. */
+/** The rule page's editor (and /rules/new-rule): Monaco with Save, Delete and the conflict and delete dialogs. */
 export class RuleEditorPage {
   readonly page: Page;
   readonly workbench: Locator;
@@ -70,7 +70,7 @@ export class RuleEditorPage {
   }
 
   async gotoNew(): Promise<void> {
-    await this.page.goto("/rules/new");
+    await this.page.goto("/rules/new-rule");
     await this.ready();
   }
 

@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
-/** /rules/transfer: export as a zip, import a zip with a preview. */
+/** /rules/import-export: export as a zip, import a zip with a preview. */
 export class TransferPage {
   readonly page: Page;
   readonly download: Locator;
@@ -27,7 +27,7 @@ export class TransferPage {
   }
 
   async goto(): Promise<void> {
-    await this.page.goto("/rules/transfer");
+    await this.page.goto("/rules/import-export");
     await expect(this.page.getByRole("heading", { name: "Import / export rule packs" })).toBeVisible();
   }
 
