@@ -6,11 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { buildApp, createTempDatabase, prepareDatabase, startServer, ttp, ROOT, type AppServer } from "../e2e/support/app-server";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/support/chromium";
-import { LoginPage } from "../e2e/pages/login-page";
-import { USERS } from "../e2e/support/users";
+import { signedInStorage, type StorageState } from "../e2e/support/sign-in";
 import { measureTestPanelInPage } from "./test-panel";
 
-type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
 
 const LOAD_RUNS = 5;
 const MARKER_RUNS = 20;
@@ -59,20 +57,6 @@ export function bigRuleYaml(ruleId: string, lines = 200): string {
     body.push("  - event:", "      payload:", `        command_text: '${positive ? `bench-tool-${i} --run` : `ls -la /tmp/${i}`}'`, `    expect: [${positive ? "T1059" : ""}]`);
   }
   return `${[...head, ...body].join("\n")}\n`;
-}
-
-async function signIn(browser: Browser, baseURL: string): Promise<StorageState> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const page = await context.newPage();
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.signIn(USERS.admin.username, USERS.admin.password);
-    await page.waitForURL(/\/rules$/);
-    return await context.storageState();
-  } finally {
-    await context.close();
-  }
 }
 
 interface MonacoLike {
@@ -199,7 +183,7 @@ export async function benchEditor(): Promise<Record<string, unknown>> {
     server = await startServer({ databaseUrl: db.url, logFile: path.join(ROOT, "bench/out/editor-next-server.log") });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     console.log(`editor: next start on ${server.baseURL}, Chromium ${browser.version()}`);
-    const state = await signIn(browser, server.baseURL);
+    const state = await signedInStorage(browser, server.baseURL);
     const results: Record<string, unknown> = {};
 
     const cold = await measureLoad(browser, server.baseURL, state, false);

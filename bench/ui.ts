@@ -3,12 +3,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from "@playwri
 import path from "node:path";
 import { buildApp, createTempDatabase, startServer, ttp, ROOT, type AppServer } from "../e2e/support/app-server";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/support/chromium";
+import { signedInStorage, type StorageState } from "../e2e/support/sign-in";
 import { USERS } from "../e2e/support/users";
-import { LoginPage } from "../e2e/pages/login-page";
 import { DatabaseRuleStore } from "../lib/store/database-store";
 import { generatedRuleYamls } from "./corpus";
 
-type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
 
 const STATE_COLUMN = 5;
 
@@ -28,20 +27,6 @@ function line(label: string, values: number[], targetMs: number, extra = ""): { 
       `  (runs ${values.map((v) => v.toFixed(1)).join(", ")})${extra}`,
   );
   return { median: Number(m.toFixed(2)), runs: values.map((v) => Number(v.toFixed(2))) };
-}
-
-async function signIn(browser: Browser, baseURL: string): Promise<StorageState> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const page = await context.newPage();
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.signIn(USERS.admin.username, USERS.admin.password);
-    await page.waitForURL(/\/rules$/);
-    return await context.storageState();
-  } finally {
-    await context.close();
-  }
 }
 
 // Plain JavaScript: tsx would wrap named functions in a `__name` helper that does not exist in the page.
@@ -245,7 +230,7 @@ export async function benchUi(options: { rules?: number } = {}): Promise<Record<
     server = await startServer({ databaseUrl: db.url, logFile: path.join(ROOT, "bench/out/ui-next-server.log") });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     console.log(`ui: next start on ${server.baseURL}, Chromium ${browser.version()}, viewport 1400x900`);
-    const state = await signIn(browser, server.baseURL);
+    const state = await signedInStorage(browser, server.baseURL);
     const results: Record<string, unknown> = {};
 
     const load = await measureLoad(browser, server.baseURL, state, 5);

@@ -1,10 +1,8 @@
-import { test as base, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { LoginPage } from "./pages/login-page";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { Cli } from "./support/cli";
 import { runEnv, type RunEnv } from "./support/run-env";
-import { USERS, type UserKey } from "./support/users";
-
-type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
+import { signedInStorage, type StorageState } from "./support/sign-in";
+import type { UserKey } from "./support/users";
 
 interface Sessions {
   /** Signed-in browser storage of a user, signing in through the login form once per worker. */
@@ -24,21 +22,6 @@ interface WorkerFixtures {
   sessions: Sessions;
 }
 
-async function signIn(browser: Browser, baseURL: string, user: UserKey): Promise<StorageState> {
-  // Explicitly empty: contexts made while a test runs otherwise inherit its storage state.
-  const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
-  try {
-    const page = await context.newPage();
-    const login = new LoginPage(page);
-    await login.goto();
-    await login.signIn(USERS[user].username, USERS[user].password);
-    await expect(page).toHaveURL(/\/rules$/);
-    return await context.storageState();
-  } finally {
-    await context.close();
-  }
-}
-
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from this pattern
   run: [async ({}, use) => use(runEnv()), { scope: "worker" }],
@@ -48,7 +31,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use({
         get(user) {
           let s = cache.get(user);
-          if (!s) cache.set(user, (s = signIn(browser, run.baseURL, user)));
+          if (!s) cache.set(user, (s = signedInStorage(browser, run.baseURL, user)));
           return s;
         },
       });
