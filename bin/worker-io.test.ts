@@ -66,7 +66,7 @@ describe("ttp worker input and output", () => {
     const status = await w.stop();
     expect(status, w.describe()).toEqual({ code: 0, signal: null });
     expect(w.tags).toEqual(expected(events));
-    expect(w.log("input finished")).toMatchObject({ events: 3000, malformed: 0 });
+    expect(w.log("input finished")).toMatchObject({ events: 3000, malformed: 0, match_cache: { lookups: 3000, hits: 3000 - COMMANDS.length, bypassed: 0 } });
   }, 60_000);
 
   it("follows a file across malformed lines, truncation and rotation; reports bad lines with their number", async () => {
@@ -75,7 +75,7 @@ describe("ttp worker input and output", () => {
     const lines = (evs: Record<string, unknown>[]): string => evs.map((e) => JSON.stringify(e)).join("\n") + "\n";
     const first = [event(0, "a"), event(1, "a")];
     await writeFile(file, lines(first) + "not json at all\n" + "\n" + JSON.stringify({ source_kind: "command" }) + "\n");
-    const w = new WorkerProc("follow", ["worker", "--role", "worker", "--id", "follow-1", "--events", file, "--follow", "--out", out, "--threads", "2", "--report-interval", "0"], env);
+    const w = new WorkerProc("follow", ["worker", "--role", "worker", "--id", "follow-1", "--events", file, "--follow", "--out", out, "--threads", "2", "--match-cache", "0", "--report-interval", "0"], env);
     await w.waitReady(30_000);
     const tagsOut = async (): Promise<Tag[]> =>
       (await readFile(out, "utf8").catch(() => ""))
@@ -112,6 +112,8 @@ describe("ttp worker input and output", () => {
 
     expect(await w.stop()).toEqual({ code: 0, signal: null });
     expect(await tagsOut()).toEqual(expected([...first, ...growth, ...afterTruncate, event(1, "c"), ...afterRotation]));
+    // --match-cache 0 reached the evaluation threads' engines: nothing was looked up.
+    expect(w.log("input finished")).toMatchObject({ match_cache: { lookups: 0, hits: 0, bypassed: 0 } });
   }, 60_000);
 
   it("writes tags to ttp_tag once: a worker killed mid-way and run again over the same input adds no duplicates", async () => {
@@ -147,6 +149,9 @@ describe("ttp worker input and output", () => {
       [["--role", "worker", "--sink", "db", "--out", "x.jsonl"], /add jsonl to --sink/],
       [["--role", "worker", "--port", "70000"], /--port must be/],
       [["--role", "worker", "--threads", "1.5"], /--threads must be a whole number/],
+      [["--role", "worker", "--match-cache=-1"], /--match-cache must be/],
+      [["--role", "worker", "--match-cache", "10.5"], /--match-cache must be a whole number/],
+      [["--role", "master", "--match-cache", "0"], /--match-cache only applies to --role worker/],
       [["--role", "worker", "--id", "has space"], /--id must be/],
       [["--role", "worker", "--report-interval", "soon"], /--report-interval must be a duration/],
       [["--role", "worker", "--from-end"], /--from-end only applies with --follow/],

@@ -12,10 +12,10 @@ import { loggerFor } from "../open-store";
 export const WORKER_USAGE = [
   "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s]",
   "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end]]] [--sink jsonl|db|jsonl,db] [--out <file>|-]",
-  "           [--min-confidence x] [--threads n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
+  "           [--min-confidence x] [--threads n] [--match-cache n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
 ];
 
-const WORKER_ONLY = ["events", "follow", "from-end", "sink", "out", "min-confidence", "threads", "trace-applied", "drain-timeout"] as const;
+const WORKER_ONLY = ["events", "follow", "from-end", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout"] as const;
 const SINKS = ["jsonl", "db"] as const;
 
 /** `5s`, `500ms`, `2m`, `1h` or a plain number of seconds → milliseconds. */
@@ -48,6 +48,7 @@ export async function runWorker(argv: string[]): Promise<number> {
       out: { type: "string" },
       "min-confidence": { type: "string" },
       threads: { type: "string" },
+      "match-cache": { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       "report-interval": { type: "string" },
@@ -94,6 +95,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   if (wantDb && env.TTP_RULE_STORE !== "database") throw new UsageError("--sink db writes ttp_tag in the database: it needs TTP_RULE_STORE=database");
   const minConfidence = parseNumberOption("min-confidence", values["min-confidence"], 0, 1) ?? DEFAULT_MIN_CONFIDENCE;
   const threads = parseInteger("threads", values.threads, 0, 64) ?? 0;
+  const matchCacheEntries = parseInteger("match-cache", values["match-cache"], 0, 1_000_000);
   const drainTimeoutMs = parseDuration("drain-timeout", values["drain-timeout"], 10_000);
 
   const eventsPath = values.events ?? "-";
@@ -159,6 +161,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     dbSink: wantDb,
     minConfidence,
     threads,
+    ...(matchCacheEntries === undefined ? {} : { matchCacheEntries }),
     reportIntervalMs: env.TTP_RULE_STORE === "database" ? reportIntervalMs : 0,
     traceApplied,
     drainTimeoutMs,

@@ -19,6 +19,8 @@ export interface ThreadData {
   evaluate: EvaluateOptions;
   /** Size of the thread's recycled output buffers. */
   outputBytes: number;
+  /** The thread engine's match-cache entries per generation (Engine's default when absent). */
+  matchCacheEntries?: number;
 }
 
 /** Output buffer size: the tags of one 128 KiB input block usually fit. */
@@ -68,10 +70,11 @@ export class EvalPool {
     options: EvaluateOptions,
     private readonly onFatal: (err: Error) => void,
     inputBytes: number,
+    engineOptions: { matchCacheEntries?: number } = {},
   ) {
     this.input = new BufferRecycler(inputBytes, size * 4 + 4);
     for (let i = 0; i < size; i++) {
-      const worker = spawnThread({ evaluate: options, outputBytes: OUTPUT_BYTES });
+      const worker = spawnThread({ evaluate: options, outputBytes: OUTPUT_BYTES, ...engineOptions });
       const slot: Slot = { worker, outstanding: 0 };
       worker.on("message", (m: FromThread) => this.onMessage(slot, m));
       worker.on("error", (err) => this.fail(new Error(`evaluation thread ${i} failed: ${err.message}`)));

@@ -9,8 +9,8 @@ import type { FromThread, ThreadData, ToThread } from "./eval-pool";
 
 const port = parentPort;
 if (port) {
-  const { evaluate: options, outputBytes } = workerData as ThreadData;
-  const engine = new Engine();
+  const { evaluate: options, outputBytes, matchCacheEntries } = workerData as ThreadData;
+  const engine = new Engine(matchCacheEntries === undefined ? {} : { matchCacheEntries });
   const output = new BufferRecycler(outputBytes);
   port.on("message", (m: ToThread) => {
     let reply: FromThread;

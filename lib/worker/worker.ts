@@ -42,6 +42,8 @@ export interface WorkerConfig {
   minConfidence: number;
   /** Evaluation threads (0: evaluate on the main thread). */
   threads: number;
+  /** Match-cache entries per generation of every engine (0: off; lib/engine/match-cache.ts). Default 4096. */
+  matchCacheEntries?: number;
   /** Drift report period; 0 disables it (database rule source only). */
   reportIntervalMs: number;
   /** /healthz and /metrics; null disables them. */
@@ -127,8 +129,9 @@ export class WorkerRuntime {
         await fsStore.ready();
       }
       const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink };
-      const engine = new Engine();
-      if (c.threads > 0) pool = new EvalPool(c.threads, evalOptions, (err) => this.onFatal(err), INPUT_BYTES);
+      const engineOptions = c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries };
+      const engine = new Engine(engineOptions);
+      if (c.threads > 0) pool = new EvalPool(c.threads, evalOptions, (err) => this.onFatal(err), INPUT_BYTES, engineOptions);
       const feed = new RuleFeed({
         store,
         engine,
