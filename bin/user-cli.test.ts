@@ -1,9 +1,10 @@
-// `ttp user …` and `ttp token create`, each command a real OS process on a temporary SQLite file.
+// `ttp user …` and `ttp token …`, each command a real OS process on a temporary SQLite file.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openAuthStore, type AuthStore } from "../lib/auth";
+import { createHash } from "node:crypto";
 import { runCli, type CliResult } from "./testing/run-cli";
 
 const root = mkdtempSync(path.join(tmpdir(), "ttp-user-cli-"));
@@ -94,4 +95,59 @@ describe("ttp user / ttp token", { timeout: 60_000 }, () => {
     const longLabel = await runCli(["token", "create", "ci-bot", "--label", "x".repeat(101)], { env });
     expect(outcome(longLabel)).toEqual({ code: 1, stdout: "", stderr: "ttp token create: label must be at most 100 characters\n" });
   });
+
+  it("user passwd signs the user out everywhere; user role and user remove keep one admin at least", async () => {
+    const env = freshEnv();
+    await runCli(["user", "add", "ana", "--role", "admin", "--password-stdin"], { env, input: "first password" });
+    await runCli(["user", "add", "bob", "--role", "viewer", "--password-stdin"], { env, input: "first password" });
+    const store = await storeFor(env);
+    const ana = await store.findUserByName("ana");
+    const session = await store.createSession(ana!.id);
+
+    const passwd = await runCli(["user", "passwd", "ana", "--password-stdin"], { env, input: "second password\n" });
+    expect(outcome(passwd)).toMatchObject({ code: 0, stdout: expect.stringContaining("password of ana changed") });
+    expect(await store.verifyPassword("ana", "second password")).toMatchObject({ username: "ana" });
+    expect(await store.validateSession(session.token)).toBeNull();
+    const short = await runCli(["user", "passwd", "ana", "--password-stdin"], { env, input: "short" });
+    expect(outcome(short)).toEqual({ code: 1, stdout: "", stderr: "ttp user passwd: password must be at least 10 characters\n" });
+    const noStdin = await runCli(["user", "passwd", "ana"], { env });
+    expect(outcome(noStdin)).toMatchObject({ code: 1, stderr: expect.stringContaining("stdin") });
+
+    const demote = await runCli(["user", "role", "ana", "viewer"], { env });
+    expect(outcome(demote)).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^ttp: "ana" is the only admin: add another admin first/) });
+    const remove = await runCli(["user", "remove", "ana"], { env });
+    expect(outcome(remove)).toMatchObject({ code: 1, stderr: expect.stringContaining("only admin") });
+    expect(outcome(await runCli(["user", "role", "bob", "admin"], { env }))).toEqual({ code: 0, stdout: "bob is now admin (from their next request)\n", stderr: "" });
+    expect(outcome(await runCli(["user", "role", "bob", "root"], { env }))).toMatchObject({ code: 1, stderr: expect.stringContaining("viewer, admin") });
+    expect(outcome(await runCli(["user", "remove", "ana"], { env }))).toEqual({ code: 0, stdout: "removed user ana (admin) with their sessions and API tokens\n", stderr: "" });
+    expect(outcome(await runCli(["user", "remove", "ana"], { env }))).toEqual({ code: 1, stdout: "", stderr: 'ttp: unknown user "ana"\n' });
+    expect((await store.listUsers()).map((u) => [u.username, u.role])).toEqual([["bob", "admin"]]);
+  }, 90_000);
+
+  it("token list shows short ids, never tokens; token revoke <id> ends one token", async () => {
+    const env = freshEnv();
+    await runCli(["user", "add", "ci-bot", "--role", "viewer", "--password-stdin"], { env, input: "0123456789" });
+    const t1 = (await runCli(["token", "create", "ci-bot", "--label", "export"], { env })).stdout.trim();
+    const t2 = (await runCli(["token", "create", "ci-bot", "--label", "import"], { env })).stdout.trim();
+    const id = (t: string) => createHash("sha256").update(t).digest("hex").slice(0, 12);
+    const list = await runCli(["token", "list", "--json"], { env });
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout) as { id: string; username: string; label: string; last_used_at: string | null }[];
+    expect(rows.map((r) => [r.id, r.username, r.label, r.last_used_at]).sort()).toEqual(
+      [
+        [id(t1), "ci-bot", "export", null],
+        [id(t2), "ci-bot", "import", null],
+      ].sort(),
+    );
+    expect(list.stdout).not.toContain(t1);
+    const revoke = await runCli(["token", "revoke", id(t1)], { env });
+    expect(outcome(revoke)).toEqual({ code: 0, stdout: `revoked API token ${id(t1)} "export" of ci-bot\n`, stderr: "" });
+    const store = await storeFor(env);
+    expect(await store.validateApiToken(t1)).toBeNull();
+    expect(await store.validateApiToken(t2)).toMatchObject({ username: "ci-bot" });
+    expect(outcome(await runCli(["token", "revoke", id(t1)], { env }))).toEqual({ code: 1, stdout: "", stderr: `ttp: no API token with id ${id(t1)}\n` });
+    expect(outcome(await runCli(["token", "revoke", "xyz"], { env }))).toMatchObject({ code: 1, stderr: expect.stringContaining("6 to 64 hex digits") });
+    const text = await runCli(["token", "list"], { env });
+    expect(text.stdout.split("\t").slice(0, 3)).toEqual([id(t2), "ci-bot", "import"]);
+  }, 90_000);
 });

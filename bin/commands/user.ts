@@ -9,7 +9,22 @@ export const USER_USAGE = [
   "ttp user add <name> --role viewer|admin --password-stdin",
   "ttp user list [--json]",
   "ttp token create <username> --label <text>",
+  "ttp user passwd <name> --password-stdin",
+  "ttp user role <name> viewer|admin",
+  "ttp user remove <name>",
+  "ttp token list [--json]",
+  "ttp token revoke <id>",
 ];
+const U = {
+  add: USER_USAGE[0]!,
+  list: USER_USAGE[1]!,
+  tokenCreate: USER_USAGE[2]!,
+  passwd: USER_USAGE[3]!,
+  role: USER_USAGE[4]!,
+  remove: USER_USAGE[5]!,
+  tokenList: USER_USAGE[6]!,
+  tokenRevoke: USER_USAGE[7]!,
+};
 
 /** Dashboard users live in DATABASE_URL whatever TTP_RULE_STORE says. */
 async function withAuthStore<T>(fn: (store: AuthStore) => Promise<T>): Promise<T> {
@@ -22,9 +37,9 @@ async function withAuthStore<T>(fn: (store: AuthStore) => Promise<T>): Promise<T
 }
 
 /** All of stdin, minus one trailing newline (`echo pw |` and `printf '%s\n' pw |` both work). */
-async function readPasswordFromStdin(): Promise<string> {
+async function readPasswordFromStdin(usage: string): Promise<string> {
   if (process.stdin.isTTY) {
-    throw new UsageError(`--password-stdin reads a pipe, not a terminal: printf '%s' "$PASSWORD" | npm run -s ttp -- ${USER_USAGE[0]}`);
+    throw new UsageError(`--password-stdin reads a pipe, not a terminal: printf '%s' "$PASSWORD" | npm run -s ttp -- ${usage}`);
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
@@ -66,7 +81,7 @@ async function userCommand(argv: string[]): Promise<number> {
       if (role === undefined || !ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}: ${USER_USAGE[0]}`);
       // Never on the command line: argv is visible to every user of the machine (ps, /proc).
       if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${USER_USAGE[0]}`);
-      const password = await readPasswordFromStdin();
+      const password = await readPasswordFromStdin(U.add);
       return validated("user add", async () => {
         const user = await withAuthStore((s) => s.createUser({ username, password, role: role as Role }, `cli:${os.userInfo().username}`));
         process.stdout.write(`created user ${user.username} (${user.role})\n`);
@@ -82,6 +97,32 @@ async function userCommand(argv: string[]): Promise<number> {
       }
       return EXIT.ok;
     }
+    case "passwd": {
+      const { values, positionals } = parseArgs({ args: rest, options: { "password-stdin": { type: "boolean" } }, allowPositionals: true });
+      const username = one(positionals, "user name", U.passwd);
+      if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${U.passwd}`);
+      const password = await readPasswordFromStdin(U.passwd);
+      return validated("user passwd", async () => {
+        const user = await withAuthStore((s) => s.setPassword(username, password));
+        process.stdout.write(`password of ${user.username} changed; every session of ${user.username} is signed out (API tokens stay: ttp token list)\n`);
+      });
+    }
+    case "role": {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      if (positionals.length !== 2) throw new UsageError(`expected a user name and a role: ${U.role}`);
+      const [username, role] = positionals as [string, string];
+      if (!ROLES.includes(role as Role)) throw new UsageError(`the role must be one of ${ROLES.join(", ")} (got "${role}"): ${U.role}`);
+      const user = await withAuthStore((s) => s.setRole(username, role as Role));
+      process.stdout.write(`${user.username} is now ${user.role} (from their next request)\n`);
+      return EXIT.ok;
+    }
+    case "remove": {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      const username = one(positionals, "user name", U.remove);
+      const user = await withAuthStore((s) => s.removeUser(username));
+      process.stdout.write(`removed user ${user.username} (${user.role}) with their sessions and API tokens\n`);
+      return EXIT.ok;
+    }
     default:
       throw new UsageError(`unknown user command "${sub ?? ""}": ${USER_USAGE.filter((u) => u.startsWith("ttp user")).join(" | ")}`);
   }
@@ -89,21 +130,44 @@ async function userCommand(argv: string[]): Promise<number> {
 
 async function tokenCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== "create") throw new UsageError(`unknown token command "${sub ?? ""}": ${USER_USAGE[2]}`);
-  const { values, positionals } = parseArgs({ args: rest, options: { label: { type: "string" } }, allowPositionals: true });
-  const username = one(positionals, "user name", USER_USAGE[2]!);
-  const label = values.label?.trim();
-  if (!label) throw new UsageError(`token create needs --label <text> (what the token is for): ${USER_USAGE[2]}`);
-  return validated("token create", async () => {
-    const token = await withAuthStore(async (s) => {
-      const user = await s.findUserByName(username);
-      if (!user) throw new NotFoundError(`unknown user "${username}"`);
-      return (await s.createApiToken(user.id, label)).token;
-    });
-    // The token alone on stdout (for `$(…)`); only its hash is stored, so it cannot be shown again.
-    process.stdout.write(`${token}\n`);
-    process.stderr.write(`API token "${label}" for ${username}: send it as "Authorization: Bearer <token>"; it is shown only this once\n`);
-  });
+  switch (sub) {
+    case "create": {
+      const { values, positionals } = parseArgs({ args: rest, options: { label: { type: "string" } }, allowPositionals: true });
+      const username = one(positionals, "user name", U.tokenCreate);
+      const label = values.label?.trim();
+      if (!label) throw new UsageError(`token create needs --label <text> (what the token is for): ${U.tokenCreate}`);
+      return validated("token create", async () => {
+        const token = await withAuthStore(async (s) => {
+          const user = await s.findUserByName(username);
+          if (!user) throw new NotFoundError(`unknown user "${username}"`);
+          return (await s.createApiToken(user.id, label)).token;
+        });
+        // The token alone on stdout (for `$(…)`); only its hash is stored, so it cannot be shown again.
+        process.stdout.write(`${token}\n`);
+        process.stderr.write(`API token "${label}" for ${username}: send it as "Authorization: Bearer <token>"; it is shown only this once\n`);
+      });
+    }
+    case "list": {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } }, allowPositionals: false });
+      const tokens = await withAuthStore((s) => s.listApiTokens());
+      if (values.json) {
+        process.stdout.write(JSON.stringify(tokens.map((t) => ({ id: t.id, username: t.username, label: t.label, created_at: t.createdAt, last_used_at: t.lastUsedAt }))) + "\n");
+      } else {
+        for (const t of tokens) process.stdout.write(`${t.id}\t${t.username}\t${t.label}\t${t.createdAt}\t${t.lastUsedAt ?? "never used"}\n`);
+      }
+      return EXIT.ok;
+    }
+    case "revoke": {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      const id = one(positionals, "token id (from ttp token list)", U.tokenRevoke);
+      return validated("token revoke", async () => {
+        const t = await withAuthStore((s) => s.revokeApiToken(id));
+        process.stdout.write(`revoked API token ${t.id} "${t.label}" of ${t.username}\n`);
+      });
+    }
+    default:
+      throw new UsageError(`unknown token command "${sub ?? ""}": ${USER_USAGE.filter((u) => u.startsWith("ttp token")).join(" | ")}`);
+  }
 }
 
 export const USER_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {

@@ -282,6 +282,108 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     await expect(store.createApiToken("00000000-0000-4000-8000-000000000000", "x")).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("setPassword: the new password works, the old one not; every session of that user ends, API tokens stay", async () => {
+    const store = await open();
+    const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
+    const bob = await store.createUser({ username: "bob", password: PASSWORD, role: "viewer" }, "tester");
+    const s1 = await store.createSession(ana.id);
+    const s2 = await store.createSession(ana.id);
+    const sBob = await store.createSession(bob.id);
+    const { token } = await store.createApiToken(ana.id, "script");
+    expect(await store.setPassword("ana", "a brand new passphrase")).toEqual(ana);
+    expect(await store.verifyPassword("ana", PASSWORD)).toBeNull();
+    expect(await store.verifyPassword("ana", "a brand new passphrase")).toEqual(ana);
+    expect(await store.validateSession(s1.token)).toBeNull();
+    expect(await store.validateSession(s2.token)).toBeNull();
+    expect((await store.validateSession(sBob.token))?.user).toEqual(bob);
+    expect(await store.validateApiToken(token)).toEqual(ana);
+
+    const err = await rejection(store.setPassword("bob", "short"));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([["password"]]);
+    expect(await store.verifyPassword("bob", PASSWORD)).toEqual(bob);
+    await expect(store.setPassword("nobody", "a brand new passphrase")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("setRole and removeUser never leave the console without an admin", async () => {
+    const store = await open();
+    const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
+    const bob = await store.createUser({ username: "bob", password: PASSWORD, role: "viewer" }, "tester");
+    const session = await store.createSession(ana.id);
+    const demote = await rejection(store.setRole("ana", "viewer"));
+    expect(demote).toBeInstanceOf(ConflictError);
+    expect(String((demote as Error).message)).toMatch(/only admin/);
+    await expect(store.removeUser("ana")).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.findUserByName("ana"))?.role).toBe("admin");
+
+    expect(await store.setRole("bob", "admin")).toEqual({ ...bob, role: "admin" });
+    expect(await store.setRole("ana", "viewer")).toEqual({ ...ana, role: "viewer" });
+    // The role is read with the session: effective on the next request.
+    expect((await store.validateSession(session.token))?.user.role).toBe("viewer");
+    expect(await store.setRole("ana", "viewer")).toEqual({ ...ana, role: "viewer" }); // idempotent
+    await expect(store.removeUser("bob")).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.setRole("nobody", "admin")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.setRole("ana", "root" as never)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("two admins removing each other at the same time: exactly one succeeds, one admin is left", async () => {
+    backend.useFile?.();
+    const a = await open();
+    const b = await open();
+    await a.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
+    await a.createUser({ username: "bob", password: PASSWORD, role: "admin" }, "tester");
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.allSettled([a.removeUser("ana"), b.removeUser("bob")]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const refused = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      expect(refused?.reason).toBeInstanceOf(ConflictError);
+      const admins = (await a.listUsers()).filter((u) => u.role === "admin");
+      expect(admins).toHaveLength(1);
+      // Put the removed one back for the next round.
+      const gone = admins[0]?.username === "ana" ? "bob" : "ana";
+      await a.createUser({ username: gone, password: PASSWORD, role: "admin" }, "tester");
+    }
+  });
+
+  it("removeUser deletes the user with its sessions and API tokens", async () => {
+    const store = await open();
+    await store.createUser({ username: "root", password: PASSWORD, role: "admin" }, "tester");
+    const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
+    const session = await store.createSession(ana.id);
+    const { token } = await store.createApiToken(ana.id, "script");
+    expect(await store.removeUser("ana")).toEqual(ana);
+    expect(await store.findUserByName("ana")).toBeNull();
+    expect(await store.validateSession(session.token)).toBeNull();
+    expect(await store.validateApiToken(token)).toBeNull();
+    expect(await store.listApiTokens()).toEqual([]);
+    await expect(store.removeUser("ana")).rejects.toBeInstanceOf(NotFoundError);
+    // The name is free again.
+    expect((await store.createUser({ username: "ana", password: PASSWORD, role: "viewer" }, "tester")).username).toBe("ana");
+  });
+
+  it("lists API tokens by a short id (a prefix of the stored SHA-256, never the token) and revokes one by it", async () => {
+    const store = await open();
+    const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
+    const bot = await store.createUser({ username: "bot", password: PASSWORD, role: "viewer" }, "tester");
+    const a = await store.createApiToken(ana.id, "laptop");
+    now += HOUR;
+    const b = await store.createApiToken(bot.id, "nightly export");
+    await store.validateApiToken(b.token);
+    const listed = await store.listApiTokens();
+    expect(listed).toEqual([
+      { id: sha256(a.token).slice(0, 12), username: "ana", label: "laptop", createdAt: new Date(T0).toISOString(), lastUsedAt: null },
+      { id: sha256(b.token).slice(0, 12), username: "bot", label: "nightly export", createdAt: new Date(T0 + HOUR).toISOString(), lastUsedAt: new Date(T0 + HOUR).toISOString() },
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(a.token);
+
+    expect(await store.revokeApiToken(sha256(b.token).slice(0, 8).toUpperCase())).toEqual(listed[1]);
+    expect(await store.validateApiToken(b.token)).toBeNull();
+    expect(await store.validateApiToken(a.token)).toEqual(ana);
+    await expect(store.revokeApiToken(sha256(b.token).slice(0, 12))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.revokeApiToken("abc")).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.revokeApiToken("not hex!")).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it("stores no plaintext password or token: argon2id hashes and SHA-256 token ids only", async () => {
     backend.useFile?.();
     const store = await open();

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { and, asc, count, eq, lt } from "drizzle-orm";
+import { and, asc, count, eq, lt, ne, sql } from "drizzle-orm";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
 import { ConflictError, NotFoundError, ValidationError, type ValidationIssue } from "../errors";
 import { mapDbError } from "../store/db-driver";
 import { burnPasswordVerify, hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, usernameProblem, verifyPasswordHash } from "./password";
-import { ROLES, type AuthStore, type NewUserInput, type Role, type SessionInfo, type User } from "./types";
+import { ROLES, type ApiTokenInfo, type AuthStore, type NewUserInput, type Role, type SessionInfo, type User } from "./types";
 
 /** Default session lifetime: 12 hours, extended while in use (see validateSession). */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -13,6 +13,9 @@ export const API_TOKEN_LABEL_MAX_LENGTH = 100;
 const API_TOKEN_TOUCH_INTERVAL_MS = 60_000;
 /** 32 random bytes, base64url without padding. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** Listed token ids: this many hex digits of the stored SHA-256. */
+const TOKEN_ID_DIGITS = 12;
+const TOKEN_ID_PREFIX = /^[0-9a-f]{6,64}$/;
 
 export interface AuthStoreOptions {
   /** Milliseconds since the epoch (tests inject one); default Date.now. */
@@ -47,6 +50,10 @@ function toIso(v: string): string {
 
 function toUser(r: UserRow): User {
   return { id: r.id, username: r.username, role: r.role, createdAt: toIso(r.createdAt), createdBy: r.createdBy };
+}
+
+function toTokenInfo(r: { id: string; username: string; label: string; createdAt: string; lastUsedAt: string | null }): ApiTokenInfo {
+  return { id: r.id.slice(0, TOKEN_ID_DIGITS), username: r.username, label: r.label, createdAt: toIso(r.createdAt), lastUsedAt: r.lastUsedAt === null ? null : toIso(r.lastUsedAt) };
 }
 
 function issue(field: string, message: string, source = "user"): ValidationIssue {
@@ -241,10 +248,129 @@ class DatabaseAuthStore implements AuthStore {
     return toUser(row.user);
   }
 
+  async setPassword(username: string, password: string): Promise<User> {
+    const problem = passwordProblem(password);
+    if (problem) throwIfInvalid([issue("password", problem)]);
+    const passwordHash = await hashPassword(password);
+    const row = await this.run("set password", async (o) => {
+      if (o.dialect === "sqlite") {
+        return o.db.transaction((tx) => {
+          const user = tx.update(su).set({ passwordHash }).where(eq(su.username, username)).returning(sqliteUserColumns).get();
+          if (user) tx.delete(ss).where(eq(ss.userId, user.id)).run();
+          return user;
+        });
+      }
+      return o.db.transaction(async (tx) => {
+        const [user] = await tx.update(pu).set({ passwordHash }).where(eq(pu.username, username)).returning(pgUserColumns);
+        if (user) await tx.delete(ps).where(eq(ps.userId, user.id));
+        return user;
+      });
+    });
+    if (!row) throw new NotFoundError(`unknown user "${username}"`);
+    return toUser(row);
+  }
+
+  async setRole(username: string, role: Role): Promise<User> {
+    if (!ROLES.includes(role)) throwIfInvalid([issue("role", `role must be one of: ${ROLES.join(", ")}`)]);
+    return this.changeUser("set role", username, { role });
+  }
+
+  async removeUser(username: string): Promise<User> {
+    // Sessions and API tokens go with the user (ON DELETE CASCADE).
+    return this.changeUser("remove user", username, null);
+  }
+
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    const rows = await this.run("list API tokens", async (o) =>
+      o.dialect === "sqlite"
+        ? o.db
+            .select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt })
+            .from(st)
+            .innerJoin(su, eq(st.userId, su.id))
+            .orderBy(asc(su.username), asc(st.createdAt))
+            .all()
+        : await o.db
+            .select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt })
+            .from(pt)
+            .innerJoin(pu, eq(pt.userId, pu.id))
+            .orderBy(asc(pu.username), asc(pt.createdAt)),
+    );
+    return rows.map(toTokenInfo);
+  }
+
+  async revokeApiToken(idPrefix: string): Promise<ApiTokenInfo> {
+    const prefix = typeof idPrefix === "string" ? idPrefix.trim().toLowerCase() : "";
+    if (!TOKEN_ID_PREFIX.test(prefix)) throwIfInvalid([issue("id", "a token id is 6 to 64 hex digits, as `ttp token list` shows it", "api token")]);
+    const matches = (await this.listApiTokensWithFullId()).filter((t) => t.fullId.startsWith(prefix));
+    if (matches.length === 0) throw new NotFoundError(`no API token with id ${prefix}`);
+    if (matches.length > 1) throw new ConflictError(`${matches.length} API tokens have ids starting with ${prefix}: give more digits`, null);
+    const target = matches[0] as ApiTokenInfo & { fullId: string };
+    await this.run("revoke API token", async (o) => {
+      if (o.dialect === "sqlite") o.db.delete(st).where(eq(st.id, target.fullId)).run();
+      else await o.db.delete(pt).where(eq(pt.id, target.fullId));
+    });
+    const { fullId: _full, ...info } = target;
+    return info;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.o.close();
+  }
+
+  private async listApiTokensWithFullId(): Promise<(ApiTokenInfo & { fullId: string })[]> {
+    const rows = await this.run("list API tokens", async (o) =>
+      o.dialect === "sqlite"
+        ? o.db.select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt }).from(st).innerJoin(su, eq(st.userId, su.id)).all()
+        : await o.db.select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt }).from(pt).innerJoin(pu, eq(pt.userId, pu.id)),
+    );
+    return rows.map((r) => ({ ...toTokenInfo(r), fullId: r.id }));
+  }
+
+  /**
+   * Sets the role of one user (`update`) or deletes it (null), unless that would leave no admin:
+   * the check and the write are one transaction — SQLite: BEGIN IMMEDIATE (one writer at a time);
+   * PostgreSQL: the user table locked against other writers, so two admins removing each other
+   * cannot both succeed.
+   */
+  private async changeUser(what: string, username: string, update: { role: Role } | null): Promise<User> {
+    const keepsAdmin = update?.role === "admin";
+    const lastAdmin = (): ConflictError =>
+      new ConflictError(`"${username}" is the only admin: add another admin first (ttp user add <name> --role admin --password-stdin)`, null);
+    const row = await this.run(what, async (o): Promise<UserRow | undefined> => {
+      if (o.dialect === "sqlite") {
+        const db = o.db;
+        return o.sqlite
+          .transaction((): UserRow | undefined => {
+            const current = db.select({ role: su.role }).from(su).where(eq(su.username, username)).get();
+            if (!current) return undefined;
+            if (current.role === "admin" && !keepsAdmin) {
+              const others = db.select({ n: count() }).from(su).where(and(eq(su.role, "admin"), ne(su.username, username))).get();
+              if (Number(others?.n ?? 0) === 0) throw lastAdmin();
+            }
+            return update
+              ? db.update(su).set(update).where(eq(su.username, username)).returning(sqliteUserColumns).get()
+              : db.delete(su).where(eq(su.username, username)).returning(sqliteUserColumns).get();
+          })
+          .immediate();
+      }
+      return o.db.transaction(async (tx) => {
+        await tx.execute(sql`LOCK TABLE ttp_user IN SHARE ROW EXCLUSIVE MODE`);
+        const [current] = await tx.select({ role: pu.role }).from(pu).where(eq(pu.username, username));
+        if (!current) return undefined;
+        if (current.role === "admin" && !keepsAdmin) {
+          const [others] = await tx.select({ n: count() }).from(pu).where(and(eq(pu.role, "admin"), ne(pu.username, username)));
+          if (Number(others?.n ?? 0) === 0) throw lastAdmin();
+        }
+        const [written] = update
+          ? await tx.update(pu).set(update).where(eq(pu.username, username)).returning(pgUserColumns)
+          : await tx.delete(pu).where(eq(pu.username, username)).returning(pgUserColumns);
+        return written;
+      });
+    });
+    if (!row) throw new NotFoundError(`unknown user "${username}"`);
+    return toUser(row);
   }
 
   private async deleteSessionById(id: string): Promise<void> {

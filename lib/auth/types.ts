@@ -18,6 +18,16 @@ export interface SessionInfo {
   renewed: boolean;
 }
 
+/** An API token as listed: never the token itself (it is not stored), a short id to revoke it by. */
+export interface ApiTokenInfo {
+  /** The first 12 hex digits of the token's SHA-256 (its stored key); enough to name it, useless to authenticate. */
+  id: string;
+  username: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
 export interface NewUserInput {
   username: string;
   password: string;
@@ -41,5 +51,15 @@ export interface AuthStore {
   /** A new API token for scripts (`Authorization: Bearer …`), shown once; only its SHA-256 is stored. */
   createApiToken(userId: string, label: string): Promise<{ token: string }>;
   validateApiToken(token: string): Promise<User | null>;
+  /** Sets a new password and ends every session of the user (API tokens stay). NotFoundError, ValidationError. */
+  setPassword(username: string, password: string): Promise<User>;
+  /** Changes the role, effective on the user's next request. NotFoundError; ConflictError when no admin would be left. */
+  setRole(username: string, role: Role): Promise<User>;
+  /** Deletes the user, its sessions and API tokens. NotFoundError; ConflictError when it is the last admin. */
+  removeUser(username: string): Promise<User>;
+  /** Every API token, by user name then creation time. */
+  listApiTokens(): Promise<ApiTokenInfo[]>;
+  /** Revokes the one token whose id starts with `idPrefix` (at least 6 hex digits). NotFoundError; ConflictError when ambiguous. */
+  revokeApiToken(idPrefix: string): Promise<ApiTokenInfo>;
   close(): Promise<void>;
 }
