@@ -13,10 +13,11 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/rules">Rules</Link>
           <Link href="/expiring">Expiring</Link>
           <Link href="/activity">Activity</Link>
+          {user.role === "admin" && <Link href="/users">Users</Link>}
         </nav>
-        <span className="who">
+        <Link href="/account" className="who" title="Account: change your password">
           {user.username} <span className="muted">({user.role})</span>
-        </span>
+        </Link>
         <form action={logoutAction}>
           <button type="submit">Sign out</button>
         </form>

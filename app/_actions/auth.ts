@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { safeNext } from "../_lib/safe-next";
 import { getServices } from "../_server/services";
-import { clientIp, cookieSecure, SESSION_COOKIE } from "../_server/session";
+import { clientIp, SESSION_COOKIE, setSessionCookie } from "../_server/session";
 
 export interface LoginFormState {
   error: string | null;
@@ -41,13 +41,7 @@ export async function loginAction(_prev: LoginFormState, form: FormData): Promis
   }
   await throttle.recordSuccess(parsed.data.username, ip);
   const session = await auth.createSession(user.id);
-  (await cookies()).set(SESSION_COOKIE, session.token, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: await cookieSecure(env.TTP_COOKIE_SECURE),
-    path: "/",
-    maxAge: 30 * 86_400,
-  });
+  await setSessionCookie(session.token, env.TTP_COOKIE_SECURE);
   logger.info("signed in", { username: user.username, role: user.role, ip });
   redirect(safeNext(parsed.data.next));
 }

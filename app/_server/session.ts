@@ -38,6 +38,11 @@ export async function cookieSecure(mode: "auto" | "always" | "never"): Promise<b
   return (h.get("x-forwarded-proto") ?? "").split(",")[0]?.trim() === "https";
 }
 
+/** Puts a new session token in the httpOnly, SameSite=Lax session cookie (Secure as configured). */
+export async function setSessionCookie(token: string, secureMode: "auto" | "always" | "never"): Promise<void> {
+  (await cookies()).set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", secure: await cookieSecure(secureMode), path: "/", maxAge: 30 * 86_400 });
+}
+
 /**
  * Client address for sign-in throttling. X-Forwarded-For is only believed behind a reverse proxy
  * the operator vouches for (TTP_TRUST_PROXY); otherwise anyone could rotate it to dodge the
