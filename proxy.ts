@@ -8,4 +8,4 @@ export function proxy(request: NextRequest): NextResponse {
 }
 
 // Console pages only: API routes, static files and the Monaco assets skip this hop.
-export const config = { matcher: ["/rules", "/rules/:path*", "/expiring", "/activity", "/users", "/account"] };
+export const config = { matcher: ["/rules", "/rules/:path*", "/expiring", "/activity", "/users", "/account", "/workers"] };

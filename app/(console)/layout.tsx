@@ -13,6 +13,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/rules">Rules</Link>
           <Link href="/expiring">Expiring</Link>
           <Link href="/activity">Activity</Link>
+          <Link href="/workers">Workers</Link>
           {user.role === "admin" && <Link href="/users">Users</Link>}
         </nav>
         <Link href="/account" className="who" title="Account: change your password">

@@ -5,6 +5,7 @@ import type { AuthStore } from "../../lib/auth/types";
 import { createStderrLogger, type Logger } from "../../lib/logger";
 import { createRuleStore } from "../../lib/store";
 import type { RuleStore } from "../../lib/store/types";
+import { WorkerDb } from "../../lib/worker/worker-db";
 import { parseDashboardEnv, type DashboardEnv } from "../../lib/config/env";
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   auth: AuthStore;
   throttle: LoginThrottle;
   logger: Logger;
+  /** The workers' drift and noise reports (database rule store only; connects on first use). */
+  workerDb: WorkerDb | null;
 }
 
 const KEY = Symbol.for("ttp.dashboard.services");
@@ -24,7 +27,8 @@ async function build(): Promise<Services> {
   const store = await createRuleStore({ store: env.TTP_RULE_STORE, rulesDir: env.TTP_RULES_DIR, databaseUrl: env.DATABASE_URL, logger });
   try {
     const auth = await openAuthStore(env.DATABASE_URL, { sessionTtlMs: env.TTP_SESSION_TTL });
-    return { env, store, auth, throttle: new LoginThrottle(), logger };
+    const workerDb = env.TTP_RULE_STORE === "database" ? new WorkerDb(env.DATABASE_URL, { logger }) : null;
+    return { env, store, auth, throttle: new LoginThrottle(), logger, workerDb };
   } catch (err) {
     await store.close();
     throw err;

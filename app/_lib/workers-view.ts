@@ -1,0 +1,79 @@
+// The drift and noise view of /workers, from the rows workers report (SPEC §5): pure, so it is
+// unit-tested without a database.
+
+/** What the page needs of one `ttp_worker` row. */
+export interface WorkerInput {
+  workerId: string;
+  role: "master" | "worker";
+  hostname: string;
+  pid: number;
+  status: "ok" | "stale" | "error" | "stopped";
+  appliedSeq: number | null;
+  ruleCount: number;
+  eventsTotal: number;
+  tagsTotal: number;
+  malformedTotal: number;
+  reportIntervalMs: number;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+export interface WorkerView extends WorkerInput {
+  /** Changes in the feed this worker had not applied at its last report (head now − applied); null when unknown. */
+  lag: number | null;
+  /** Reports stopped coming although the worker did not say it stopped: dead, partitioned or paused. */
+  silent: boolean;
+  /** What an operator should read first: stopped, silent, error, behind, stale, ok. */
+  verdict: "ok" | "behind" | "stale" | "error" | "silent" | "stopped";
+}
+
+/** A worker is silent after this many report intervals without a report (at least 15 s). */
+export const SILENT_AFTER_INTERVALS = 3;
+const MIN_SILENT_MS = 15_000;
+
+export function workerViews(workers: readonly WorkerInput[], headSeq: number | null, nowMs: number): WorkerView[] {
+  return workers.map((w) => {
+    const lag = headSeq !== null && w.appliedSeq !== null ? Math.max(0, headSeq - w.appliedSeq) : null;
+    const seenAgo = nowMs - Date.parse(w.lastSeenAt);
+    const silent = w.status !== "stopped" && seenAgo > Math.max(MIN_SILENT_MS, SILENT_AFTER_INTERVALS * w.reportIntervalMs);
+    const verdict: WorkerView["verdict"] =
+      w.status === "stopped" ? "stopped" : silent ? "silent" : w.status === "error" ? "error" : lag !== null && lag > 0 ? "behind" : w.status === "stale" ? "stale" : "ok";
+    return { ...w, lag, silent, verdict };
+  });
+}
+
+/** One `ttp_rule_stats` row. */
+export interface RuleStatsInput {
+  workerId: string;
+  ruleId: string;
+  fires: number;
+  recentFires: number;
+  lastFiredAt: string | null;
+}
+
+export interface NoisyRule {
+  ruleId: string;
+  /** Events the rule fired on, summed over workers (since each started). */
+  fires: number;
+  /** Of which in each worker's last report interval. */
+  recentFires: number;
+  lastFiredAt: string | null;
+  workers: number;
+}
+
+/** Rules by how much they fire across workers: recent fires first, then all-time fires, then id. */
+export function noisyRules(stats: readonly RuleStatsInput[], limit = 20): NoisyRule[] {
+  const byRule = new Map<string, NoisyRule>();
+  for (const s of stats) {
+    const r = byRule.get(s.ruleId) ?? { ruleId: s.ruleId, fires: 0, recentFires: 0, lastFiredAt: null, workers: 0 };
+    r.fires += s.fires;
+    r.recentFires += s.recentFires;
+    r.workers += 1;
+    if (s.lastFiredAt !== null && (r.lastFiredAt === null || Date.parse(s.lastFiredAt) > Date.parse(r.lastFiredAt))) r.lastFiredAt = s.lastFiredAt;
+    byRule.set(s.ruleId, r);
+  }
+  return [...byRule.values()]
+    .filter((r) => r.fires > 0)
+    .sort((a, b) => b.recentFires - a.recentFires || b.fires - a.fires || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0))
+    .slice(0, limit);
+}
