@@ -153,6 +153,7 @@ export async function changeOwnPasswordAction(input: z.input<typeof ChangeOwnPas
     await throttle.recordFailure(username, ip);
     return fail("VALIDATION", "Please fix the highlighted fields.", { current: "That is not your current password." });
   }
+  await throttle.recordSuccess(username, ip);
   try {
     const user = await auth.setPassword(username, parsed.data.password);
     const session = await auth.createSession(user.id);
