@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { Engine } from "../lib/engine/engine";
 import { tagId } from "../lib/engine/tag-id";
 import type { TtpEvent } from "../lib/engine/types";
@@ -113,75 +115,8 @@ function adversarialInputs(rules: readonly CompiledRule[], sizes: number[]): str
   return out;
 }
 
-export async function benchEngine(rulesDir: string): Promise<Record<string, unknown>> {
-  const results: Record<string, unknown> = {};
-
-  // (a) the sample pack's command rules on a generated corpus of realistic commands
-  const pack = await loadRulesDir(rulesDir);
-  if (pack.issues.some((i) => i.severity === "error")) throw new Error(`sample pack ${rulesDir} has validation errors; run ttp validate`);
-  const commandRules = pack.rules.filter((r) => r.appliesTo.has("command") && r.match.type === "pattern");
-  const engineA = new Engine();
-  engineA.replaceAll(pack.rules);
-  const corpus = commandEvents(100_000) as TtpEvent[];
-  const distinct = new Set(corpus.map((e) => e.payload.command_text)).size;
-  const fresh = freshTexts(corpus, "command_text");
-  checkTags(engineA, corpus.slice(0, 2000));
-  const a = throughput(engineA, corpus, 5, fresh);
-  // The same corpus without the match cache: every event pays the UTF-8 copy and the RE2.Set call.
-  const engineNoCache = new Engine({ matchCacheEntries: 0 });
-  engineNoCache.replaceAll(pack.rules);
-  const a0 = throughput(engineNoCache, corpus, 5, fresh);
-  // Cache churn: every command distinct (a unique no-op `: <n>; ` in front), so every lookup misses and inserts.
-  const unique = corpus.map((e, i) => ({ ...e, payload: { ...e.payload, command_text: `: ${i}; ${String(e.payload.command_text)}` } }));
-  const engineChurn = new Engine();
-  engineChurn.replaceAll(pack.rules);
-  const au = throughput(engineChurn, unique, 5, freshTexts(unique, "command_text"));
-  const au0 = throughput(engineNoCache, unique, 3, freshTexts(unique, "command_text"));
-  // Matching alone (which rules fire; no tag objects, no UUIDv5), the ceiling for (a).
-  const m = rate(corpus, () => {
-    let ids = 0;
-    for (const ev of corpus) ids += engineA.matchingRuleIds(ev).length;
-    return ids;
-  }, 5, 1000, fresh);
-  results.a_match_only_events_per_sec = m.eventsPerSec;
-  results.a_pack_command_rules = commandRules.length;
-  results.a_distinct_commands = distinct;
-  results.a_events_per_sec = a.eventsPerSec;
-  results.a_events_per_sec_range = [a.min, a.max];
-  results.a_tags_per_event = Number(a.tagsPerEvent.toFixed(3));
-  results.a_no_cache_events_per_sec = a0.eventsPerSec;
-  results.a_all_distinct_events_per_sec = au.eventsPerSec;
-  results.a_all_distinct_tags_per_event = Number(au.tagsPerEvent.toFixed(3));
-  results.a_all_distinct_no_cache_events_per_sec = au0.eventsPerSec;
-  const cacheA = engineA.stats().matchCache;
-  const cacheU = engineChurn.stats().matchCache;
-  const hitRatio = cacheA.hits / cacheA.lookups;
-  const bypassRatio = cacheU.bypassed / (cacheU.lookups + cacheU.bypassed);
-  results.a_cache_hit_ratio = Number(hitRatio.toFixed(4));
-  results.a_all_distinct_bypassed_ratio = Number(bypassRatio.toFixed(4));
-  console.log(`(a) sample pack: ${commandRules.length} command rules, ${fmt(corpus.length)} generated commands (${fmt(distinct)} distinct texts, each event's text a fresh string) → full evaluation ${fmt(a.eventsPerSec)} events/s (${a.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(a)})`);
-  console.log(`    match cache hits ${(100 * hitRatio).toFixed(1)}% of lookups; with the cache off ${fmt(a0.eventsPerSec)} events/s (${spread(a0)})`);
-  console.log(`    every command distinct (\`: <n>; \` in front, ${au.tagsPerEvent.toFixed(2)} tags/event): cache on ${fmt(au.eventsPerSec)} events/s (${spread(au)}; bypassed for ${(100 * bypassRatio).toFixed(1)}% of events), cache off ${fmt(au0.eventsPerSec)} events/s`);
-  console.log(`    match only (which rules fire, no tags) ${fmt(m.eventsPerSec)} events/s (${spread(m)}); per event ≈ ${(1e9 / a.eventsPerSec).toFixed(0)} ns full, ${(1e9 / m.eventsPerSec).toFixed(0)} ns match only`);
-
-  // (b) 1,000 generated pattern rules
-  const yamls = generatedRuleYamls(1000);
-  const t0 = performance.now();
-  const generated = yamls.map((y, i) => compileRule(y, { source: `G${i}` }));
-  const compileMs = performance.now() - t0;
-  const engineB = new Engine();
-  const t1 = performance.now();
-  engineB.replaceAll(generated);
-  const indexMs = performance.now() - t1;
-  const b = throughput(engineB, generatedRuleEvents(50_000, 1000) as TtpEvent[], 3);
-  results.b_rules = generated.length;
-  results.b_events_per_sec = b.eventsPerSec;
-  results.b_tags_per_event = Number(b.tagsPerEvent.toFixed(3));
-  results.b_compile_ms = Math.round(compileMs);
-  results.b_index_ms = Math.round(indexMs);
-  console.log(`(b) 1,000 generated rules (compile ${compileMs.toFixed(0)} ms, index ${indexMs.toFixed(0)} ms) → ${fmt(b.eventsPerSec)} events/s (${b.tagsPerEvent.toFixed(2)} tags/event; ${spread(b)})`);
-
-  // (c) worst single-event time over an adversarial corpus, inputs up to 64 KiB
+/** (c) worst single-event time over an adversarial corpus, inputs up to 64 KiB. */
+function adversarial(pack: { rules: readonly CompiledRule[] }, results: Record<string, unknown>): string {
   const engineC = new Engine();
   engineC.replaceAll([...pack.rules]);
   const inputs = adversarialInputs(pack.rules, [1024, 9 * 1024, 64 * 1024]);
@@ -219,6 +154,154 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   results.c_worst_ms = Number(worst.toFixed(3));
   results.c_worst_single_run_ms = Number(rawWorst.toFixed(3));
   results.c_p99_ms = Number(p99.toFixed(3));
-  console.log(`(c) adversarial: ${times.length} events (${inputs.length} inputs × ${kinds.length} kinds, every field filled, up to 64 KiB) → worst ${worst.toFixed(2)} ms (median of 3 runs; input ${worstLen} bytes per field), p99 ${p99.toFixed(3)} ms, worst single run incl. GC ${rawWorst.toFixed(2)} ms`);
+  const line = `(c) adversarial: ${times.length} events (${inputs.length} inputs × ${kinds.length} kinds, every field filled, up to 64 KiB) → worst ${worst.toFixed(2)} ms (median of 3 runs; input ${worstLen} bytes per field), p99 ${p99.toFixed(3)} ms, worst single run incl. GC ${rawWorst.toFixed(2)} ms`;
+  return line;
+}
+
+/** What one measurement process reports. */
+interface PartResult {
+  results: Record<string, unknown>;
+  /** Figures the parent prints. */
+  rate?: Rate & { tagsPerEvent?: number };
+  extra?: Record<string, number>;
+}
+
+async function loadPack(rulesDir: string): Promise<Awaited<ReturnType<typeof loadRulesDir>>> {
+  const pack = await loadRulesDir(rulesDir);
+  if (pack.issues.some((i) => i.severity === "error")) throw new Error(`sample pack ${rulesDir} has validation errors; run ttp validate`);
+  return pack;
+}
+
+/** The (a) corpus: 100,000 generated commands, or the same made distinct by a unique no-op `: <n>; ` in front. */
+function corpusA(distinct: boolean): TtpEvent[] {
+  const corpus = commandEvents(100_000) as TtpEvent[];
+  if (!distinct) return corpus;
+  return corpus.map((e, i) => ({ ...e, payload: { ...e.payload, command_text: `: ${i}; ${String(e.payload.command_text)}` } }));
+}
+
+export const ENGINE_PARTS = ["a", "a-nocache", "a-distinct", "a-distinct-nocache", "a-match", "b", "c"] as const;
+export type EnginePart = (typeof ENGINE_PARTS)[number];
+
+/** One measurement, in the process that calls it (bench/procs/engine-part.mts runs each in a fresh one). */
+export async function runEnginePart(part: EnginePart, rulesDir: string): Promise<PartResult> {
+  const pack = await loadPack(rulesDir);
+  if (part === "c") {
+    const results: Record<string, unknown> = {};
+    const line = adversarial(pack, results);
+    return { results: { ...results, c_line: line } };
+  }
+  if (part === "b") {
+    const yamls = generatedRuleYamls(1000);
+    const t0 = performance.now();
+    const generated = yamls.map((y, i) => compileRule(y, { source: `G${i}` }));
+    const compileMs = performance.now() - t0;
+    const engine = new Engine();
+    const t1 = performance.now();
+    engine.replaceAll(generated);
+    const indexMs = performance.now() - t1;
+    const b = throughput(engine, generatedRuleEvents(50_000, 1000) as TtpEvent[], 3);
+    return { results: {}, rate: b, extra: { rules: generated.length, compileMs, indexMs } };
+  }
+  const distinct = part === "a-distinct" || part === "a-distinct-nocache";
+  const cache = !(part === "a-nocache" || part === "a-distinct-nocache");
+  const engine = new Engine(cache ? {} : { matchCacheEntries: 0 });
+  engine.replaceAll(pack.rules);
+  const corpus = corpusA(distinct);
+  const fresh = freshTexts(corpus, "command_text");
+  if (part === "a-match") {
+    // Matching alone (which rules fire; no tag objects, no UUIDv5), the ceiling for (a).
+    const m = rate(corpus, () => {
+      let ids = 0;
+      for (const ev of corpus) ids += engine.matchingRuleIds(ev).length;
+      return ids;
+    }, 5, 1000, fresh);
+    return { results: {}, rate: m };
+  }
+  if (part === "a") checkTags(engine, corpus.slice(0, 2000));
+  const r = throughput(engine, corpus, 5, fresh);
+  const c = engine.stats().matchCache;
+  return {
+    results: {},
+    rate: r,
+    extra: {
+      distinctTexts: new Set(corpus.map((e) => e.payload.command_text)).size,
+      commandRules: pack.rules.filter((x) => x.appliesTo.has("command") && x.match.type === "pattern").length,
+      hitRatio: c.lookups > 0 ? c.hits / c.lookups : 0,
+      bypassRatio: c.lookups + c.bypassed > 0 ? c.bypassed / (c.lookups + c.bypassed) : 0,
+    },
+  };
+}
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
+
+/** runEnginePart in a fresh Node process: its own heap and JIT state, so no measurement inherits another's garbage or type feedback. */
+function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", TSX, path.join(ROOT, "bench/procs/engine-part.mts"), part, rulesDir], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`engine bench part ${part} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as PartResult);
+      } catch (err) {
+        reject(new Error(`engine bench part ${part} printed no result: ${String(err)}`));
+      }
+    });
+  });
+}
+
+export async function benchEngine(rulesDir: string): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  console.log("engine: each figure in a fresh Node process (own heap and JIT state)");
+  const part = async (p: EnginePart) => inProcess(p, rulesDir);
+
+  // (a) the sample pack's command rules on a generated corpus of realistic commands
+  const a = await part("a");
+  const a0 = await part("a-nocache");
+  const au = await part("a-distinct");
+  const au0 = await part("a-distinct-nocache");
+  const m = await part("a-match");
+  const ar = a.rate as Rate & { tagsPerEvent: number };
+  const ax = a.extra as Record<string, number>;
+  const aur = au.rate as Rate & { tagsPerEvent: number };
+  const aux = au.extra as Record<string, number>;
+  const a0r = a0.rate as Rate;
+  const au0r = au0.rate as Rate;
+  const mr = m.rate as Rate;
+  Object.assign(results, {
+    a_pack_command_rules: ax.commandRules,
+    a_distinct_commands: ax.distinctTexts,
+    a_events_per_sec: ar.eventsPerSec,
+    a_events_per_sec_range: [ar.min, ar.max],
+    a_tags_per_event: Number(ar.tagsPerEvent.toFixed(3)),
+    a_cache_hit_ratio: Number((ax.hitRatio ?? 0).toFixed(4)),
+    a_no_cache_events_per_sec: a0r.eventsPerSec,
+    a_all_distinct_events_per_sec: aur.eventsPerSec,
+    a_all_distinct_tags_per_event: Number(aur.tagsPerEvent.toFixed(3)),
+    a_all_distinct_bypassed_ratio: Number((aux.bypassRatio ?? 0).toFixed(4)),
+    a_all_distinct_no_cache_events_per_sec: au0r.eventsPerSec,
+    a_match_only_events_per_sec: mr.eventsPerSec,
+  });
+  console.log(`(a) sample pack: ${ax.commandRules} command rules, 100,000 generated commands (${fmt(ax.distinctTexts ?? 0)} distinct texts, each event's text a fresh string) → full evaluation ${fmt(ar.eventsPerSec)} events/s (${ar.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(ar)})`);
+  console.log(`    match cache hits ${(100 * (ax.hitRatio ?? 0)).toFixed(1)}% of lookups; with the cache off ${fmt(a0r.eventsPerSec)} events/s (${spread(a0r)})`);
+  console.log(`    every command distinct (\`: <n>; \` in front, ${aur.tagsPerEvent.toFixed(2)} tags/event): cache on ${fmt(aur.eventsPerSec)} events/s (${spread(aur)}; bypassed for ${(100 * (aux.bypassRatio ?? 0)).toFixed(1)}% of events), cache off ${fmt(au0r.eventsPerSec)} events/s (${spread(au0r)})`);
+  console.log(`    match only (which rules fire, no tags) ${fmt(mr.eventsPerSec)} events/s (${spread(mr)}); per event ≈ ${(1e9 / ar.eventsPerSec).toFixed(0)} ns full, ${(1e9 / mr.eventsPerSec).toFixed(0)} ns match only`);
+
+  // (b) 1,000 generated pattern rules
+  const b = await part("b");
+  const br = b.rate as Rate & { tagsPerEvent: number };
+  const bx = b.extra as Record<string, number>;
+  Object.assign(results, { b_rules: bx.rules, b_events_per_sec: br.eventsPerSec, b_tags_per_event: Number(br.tagsPerEvent.toFixed(3)), b_compile_ms: Math.round(bx.compileMs ?? 0), b_index_ms: Math.round(bx.indexMs ?? 0) });
+  console.log(`(b) 1,000 generated rules (compile ${(bx.compileMs ?? 0).toFixed(0)} ms, index ${(bx.indexMs ?? 0).toFixed(0)} ms) → ${fmt(br.eventsPerSec)} events/s (${br.tagsPerEvent.toFixed(2)} tags/event; ${spread(br)})`);
+
+  // (c) worst single-event time over an adversarial corpus, inputs up to 64 KiB
+  const c = await part("c");
+  const { c_line: cLine, ...cResults } = c.results;
+  Object.assign(results, cResults);
+  console.log(String(cLine));
   return results;
 }

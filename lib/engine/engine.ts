@@ -110,28 +110,46 @@ function planFor(rule: CompiledRule, kind: string): Plan {
  * as a cached view of the exact length (RE2 reads it synchronously). Only valid until the next
  * call. ASCII (nearly every command) is copied by a plain loop; from the first other code unit on,
  * TextEncoder#encodeInto writes the rest (≈ 85 ns per call for a 30-character command against
- * ≈ 25 ns for the loop). Values that may not fit the 64 KiB pool get their own Buffer; views are
- * cached up to 4 KiB.
+ * ≈ 25 ns for the loop); past 256 units Buffer#write (native) is faster. The pool grows (to a power of two, at most 1 MiB) for long values instead
+ * of allocating a Buffer per field: off-heap allocations of attacker-sized inputs are what made V8
+ * run full GCs in the middle of the adversarial bench. Longer values get their own Buffer. Views
+ * are cached up to 4 KiB.
  */
-const POOL_BYTES = 1 << 16;
+const MIN_POOL_BYTES = 1 << 16;
+const MAX_POOL_BYTES = 1 << 20;
 const MAX_CACHED_VIEW = 4096;
-const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+/** Up to this many UTF-16 units the JS loop beats Buffer#write's call overhead. */
+const SHORT_VALUE = 256;
+let pool = Buffer.allocUnsafeSlow(MIN_POOL_BYTES);
 const utf8 = new TextEncoder();
-const poolViews: (Buffer | undefined)[] = [];
+let poolViews: (Buffer | undefined)[] = [];
 function matchInput(value: string): Buffer {
   const len = value.length;
-  if (len * 3 > POOL_BYTES) return Buffer.from(value, "utf8");
+  const worst = len * 3;
+  if (worst > pool.length) {
+    if (worst > MAX_POOL_BYTES) return Buffer.from(value, "utf8");
+    let size = pool.length;
+    while (size < worst) size *= 2;
+    pool = Buffer.allocUnsafeSlow(size);
+    poolViews = [];
+  }
+  const buf = pool;
+  // Long values: Buffer#write is native and copies one-byte strings at memcpy speed.
+  if (len > SHORT_VALUE) {
+    const n = buf.write(value, 0, "utf8");
+    return n > MAX_CACHED_VIEW ? buf.subarray(0, n) : (poolViews[n] ?? (poolViews[n] = buf.subarray(0, n)));
+  }
   let n = len;
   for (let i = 0; i < len; i++) {
     const c = value.charCodeAt(i);
     if (c > 0x7f) {
-      n = i + utf8.encodeInto(i === 0 ? value : value.slice(i), i === 0 ? pool : pool.subarray(i)).written;
+      n = i + utf8.encodeInto(i === 0 ? value : value.slice(i), i === 0 ? buf : buf.subarray(i)).written;
       break;
     }
-    pool[i] = c;
+    buf[i] = c;
   }
-  if (n > MAX_CACHED_VIEW) return pool.subarray(0, n);
-  return poolViews[n] ?? (poolViews[n] = pool.subarray(0, n));
+  if (n > MAX_CACHED_VIEW) return buf.subarray(0, n);
+  return poolViews[n] ?? (poolViews[n] = buf.subarray(0, n));
 }
 
 /** Indices from RE2.Set.match in ascending order (the binding sorts them; this only checks). */
