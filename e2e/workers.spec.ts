@@ -31,6 +31,8 @@ test("a real worker's report shows on /workers: its status, counts, and the rule
     await expect(noisy.getByRole("row", { name: "R0002", exact: true }).getByRole("cell").nth(2)).toHaveText("10");
     await noisy.getByRole("link", { name: "R0001" }).click();
     await expect(page).toHaveURL(/\/rules\/R0001$/);
+    // The rule page says how noisy the rule is, from the same reports.
+    await expect(page.getByText(/20 since the workers started/)).toBeVisible();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

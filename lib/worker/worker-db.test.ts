@@ -89,6 +89,8 @@ describe.each([
         { workerId: "w-1", ruleId: "R1", fires: 5, recentFires: 2, lastFiredAt: "2030-01-01T00:00:09.000Z", updatedAt: "2030-01-01T00:00:10.000Z" },
         { workerId: "w-1", ruleId: "R2", fires: 1, recentFires: 1, lastFiredAt: null, updatedAt: "2030-01-01T00:00:05.000Z" },
       ]);
+      expect(await db.ruleStatsFor("R2")).toEqual([{ workerId: "w-1", ruleId: "R2", fires: 1, recentFires: 1, lastFiredAt: null, updatedAt: "2030-01-01T00:00:05.000Z" }]);
+      expect(await db.ruleStatsFor("R9")).toEqual([]);
     } finally {
       await db.close();
     }

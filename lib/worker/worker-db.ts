@@ -1,4 +1,4 @@
-import { asc, count, sql } from "drizzle-orm";
+import { asc, count, eq, sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
@@ -42,6 +42,17 @@ export interface StoredRuleStats extends RuleStatsRow {
 }
 
 const TAG_BATCH = 500;
+
+function toStoredRuleStats(r: { workerId: string; ruleId: string; fires: unknown; recentFires: unknown; lastFiredAt: unknown; updatedAt: unknown }): StoredRuleStats {
+  return {
+    workerId: r.workerId,
+    ruleId: r.ruleId,
+    fires: Number(r.fires),
+    recentFires: Number(r.recentFires),
+    lastFiredAt: r.lastFiredAt === null ? null : toIso(r.lastFiredAt),
+    updatedAt: toIso(r.updatedAt),
+  };
+}
 
 function toIso(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
@@ -183,14 +194,17 @@ export class WorkerDb {
       o.dialect === "sqlite"
         ? o.db.select().from(sqliteSchema.ttpRuleStats).orderBy(asc(sqliteSchema.ttpRuleStats.workerId), asc(sqliteSchema.ttpRuleStats.ruleId)).all()
         : await o.db.select().from(pgSchema.ttpRuleStats).orderBy(asc(pgSchema.ttpRuleStats.workerId), asc(pgSchema.ttpRuleStats.ruleId));
-    return rows.map((r) => ({
-      workerId: r.workerId,
-      ruleId: r.ruleId,
-      fires: Number(r.fires),
-      recentFires: Number(r.recentFires),
-      lastFiredAt: r.lastFiredAt === null ? null : toIso(r.lastFiredAt),
-      updatedAt: toIso(r.updatedAt),
-    }));
+    return rows.map(toStoredRuleStats);
+  }
+
+  /** One rule's counts, one row per worker that reported it (the rule page's noise line). */
+  async ruleStatsFor(ruleId: string): Promise<StoredRuleStats[]> {
+    const o = await this.db();
+    const rows =
+      o.dialect === "sqlite"
+        ? o.db.select().from(sqliteSchema.ttpRuleStats).where(eq(sqliteSchema.ttpRuleStats.ruleId, ruleId)).orderBy(asc(sqliteSchema.ttpRuleStats.workerId)).all()
+        : await o.db.select().from(pgSchema.ttpRuleStats).where(eq(pgSchema.ttpRuleStats.ruleId, ruleId)).orderBy(asc(pgSchema.ttpRuleStats.workerId));
+    return rows.map(toStoredRuleStats);
   }
 
   async countTags(): Promise<number> {

@@ -4,6 +4,7 @@ import { findTactic, findTechnique } from "../../../../lib/attack/catalog";
 import { errorMessage, isTtpError } from "../../../../lib/errors";
 import type { RuleRecord } from "../../../../lib/store/types";
 import { LocalTime } from "../../../_components/local-time";
+import { noisyRules } from "../../../_lib/workers-view";
 import { LiveRefresh } from "../../../_components/live-refresh";
 import { RuleHistory } from "../../../_components/rule-history";
 import { RuleStatePanel } from "../../../_components/rule-state-panel";
@@ -17,7 +18,7 @@ import { hasRole, requireUser } from "../../../_server/session";
 export default async function RulePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requireUser();
   const { id } = await params;
-  const { store, env, logger } = await getServices();
+  const { store, env, logger, workerDb } = await getServices();
   const fromSeq = await liveCursor(store);
   let rule: RuleRecord;
   try {
@@ -26,6 +27,16 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
     if (isTtpError(err) && err.code === "NOT_FOUND") notFound();
     throw err;
   }
+  // How noisy the rule is across workers (their reports, SPEC §5); a failure only hides the line.
+  const firing = workerDb
+    ? await workerDb.ruleStatsFor(rule.ruleId).then(
+        (rows) => noisyRules(rows, 1)[0] ?? null,
+        (err: unknown) => {
+          logger.warn("rule page: reading the workers' fire counts failed", { error: errorMessage(err) });
+          return undefined;
+        },
+      )
+    : undefined;
   const isAdmin = hasRole(user, "admin");
   preloadMonaco((err) => logger.warn("cannot list Monaco's files to preload", { error: errorMessage(err) }));
   const m = rule.rule.match;
@@ -55,6 +66,28 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
             <span>
               <LocalTime iso={rule.updatedAt} /> by {rule.updatedBy ?? "—"}
             </span>
+            {firing !== undefined && (
+              <>
+                <span>Fires (workers)</span>
+                <span>
+                  {firing === null ? (
+                    "no worker has reported it firing"
+                  ) : (
+                    <>
+                      {firing.recentFires.toLocaleString("en-US")} in the last report interval · {firing.fires.toLocaleString("en-US")} since the workers started
+                      {firing.lastFiredAt && (
+                        <>
+                          {" "}
+                          · last <LocalTime iso={firing.lastFiredAt} />
+                        </>
+                      )}{" "}
+                      · {firing.workers} worker{firing.workers === 1 ? "" : "s"}
+                    </>
+                  )}{" "}
+                  (<Link href="/workers">workers</Link>)
+                </span>
+              </>
+            )}
             <span>Source kinds</span>
             <span>{[...rule.rule.appliesTo].join(", ")}</span>
             <span>Match</span>
