@@ -5,6 +5,7 @@ import { STORE_COMMANDS, STORE_USAGE } from "./commands/store-commands";
 import { ConfigError } from "./config";
 import { runWorker, WORKER_USAGE } from "./commands/worker";
 import { USER_COMMANDS, USER_USAGE } from "./commands/user";
+import { runWorkers, WORKERS_USAGE } from "./commands/workers";
 
 const USAGE = `usage: npm run -s ttp -- <command>
 
@@ -12,6 +13,7 @@ const USAGE = `usage: npm run -s ttp -- <command>
   ${EVAL_USAGE}
 ${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
 ${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
+  ${WORKERS_USAGE}
 ${USER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   eval: runEval,
   ...STORE_COMMANDS,
   worker: runWorker,
+  workers: runWorkers,
   ...USER_COMMANDS,
 };
 

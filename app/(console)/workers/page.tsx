@@ -2,7 +2,7 @@ import Link from "next/link";
 import { errorMessage } from "../../../lib/errors";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { LocalTime } from "../../_components/local-time";
-import { noisyRules, workerViews, type WorkerView } from "../../_lib/workers-view";
+import { noisyRules, workerViews, type WorkerView } from "../../../lib/worker/drift";
 import { liveCursor } from "../../_server/live";
 import { getServices } from "../../_server/services";
 import { requireUser } from "../../_server/session";

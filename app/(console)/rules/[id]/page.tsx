@@ -4,7 +4,7 @@ import { findTactic, findTechnique } from "../../../../lib/attack/catalog";
 import { errorMessage, isTtpError } from "../../../../lib/errors";
 import type { RuleRecord } from "../../../../lib/store/types";
 import { LocalTime } from "../../../_components/local-time";
-import { noisyRules } from "../../../_lib/workers-view";
+import { noisyRules } from "../../../../lib/worker/drift";
 import { LiveRefresh } from "../../../_components/live-refresh";
 import { RuleHistory } from "../../../_components/rule-history";
 import { RuleStatePanel } from "../../../_components/rule-state-panel";

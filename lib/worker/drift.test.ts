@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { noisyRules, workerViews, type WorkerInput } from "./workers-view";
+import { noisyRules, workerViews, type WorkerInput } from "./drift";
 
 const NOW = Date.parse("2026-11-29T12:00:00.000Z");
 const ago = (ms: number) => new Date(NOW - ms).toISOString();

@@ -1,5 +1,5 @@
-// The drift and noise view of /workers, from the rows workers report (SPEC §5): pure, so it is
-// unit-tested without a database.
+// The drift and noise view (the console's /workers, `ttp workers`) of the rows workers report
+// (SPEC §5): pure, so it is unit-tested without a database.
 
 /** What the page needs of one `ttp_worker` row. */
 export interface WorkerInput {
