@@ -8,6 +8,9 @@ import { LocalTime } from "./local-time";
 
 type Fields = Record<string, string>;
 
+const FORM_STYLE = { maxWidth: 560, marginTop: 16 } as const;
+const HEADING_STYLE = { marginTop: 28 } as const;
+
 /** Runs an action; returns its field errors (or sets the form error) and refreshes the page on success. */
 function useAction(): {
   pending: boolean;
@@ -110,7 +113,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
   return (
     <div className="user-admin">
       <Messages error={action.error} notice={action.notice} />
-      <h2>Users</h2>
+      <h2 style={HEADING_STYLE}>Users</h2>
       <table className="plain" aria-label="Users">
         <thead>
           <tr>
@@ -145,9 +148,9 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
                 <LocalTime iso={u.createdAt} />
               </td>
               <td>{u.createdBy ?? "—"}</td>
-              <td className="actions">
+              <td>
                 {u.username !== me && (
-                  <>
+                  <div className="actions">
                     <button type="button" onClick={() => setPasswordFor(u.username)} disabled={action.pending}>
                       Set password…
                     </button>
@@ -162,7 +165,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
                     >
                       Remove
                     </button>
-                  </>
+                  </div>
                 )}
               </td>
             </tr>
@@ -171,7 +174,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
       </table>
 
       {passwordFor && (
-        <form className="card" onSubmit={submitPassword} aria-label={`New password for ${passwordFor}`}>
+        <form className="card" style={FORM_STYLE} onSubmit={submitPassword} aria-label={`New password for ${passwordFor}`}>
           <Field id={`${ids}-reset`} label={`New password for ${passwordFor}`} error={passwordFields.password}>
             <input id={`${ids}-reset`} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} aria-invalid={!!passwordFields.password} />
           </Field>
@@ -187,7 +190,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
         </form>
       )}
 
-      <form className="card" onSubmit={submitUser} aria-label="Add user">
+      <form className="card" style={FORM_STYLE} onSubmit={submitUser} aria-label="Add user">
         <h3>Add user</h3>
         <Field id={`${ids}-name`} label="User name" error={userFields.username}>
           <input id={`${ids}-name`} autoComplete="off" value={newUser.username} onChange={(e) => setNewUser({ ...newUser, username: e.target.value })} aria-invalid={!!userFields.username} />
@@ -206,7 +209,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
         </button>
       </form>
 
-      <h2>API tokens</h2>
+      <h2 style={HEADING_STYLE}>API tokens</h2>
       <p className="muted">For scripts: send <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with its user&apos;s role; only its SHA-256 is stored.</p>
       <table className="plain" aria-label="API tokens">
         <thead>
@@ -255,7 +258,7 @@ export function UserAdmin({ me, users, tokens }: { me: string; users: UserRow[];
           ))}
         </tbody>
       </table>
-      <form className="card" onSubmit={submitToken} aria-label="Create API token">
+      <form className="card" style={FORM_STYLE} onSubmit={submitToken} aria-label="Create API token">
         <h3>Create API token</h3>
         <Field id={`${ids}-tuser`} label="For user" error={tokenFields.username}>
           <select id={`${ids}-tuser`} value={tokenInput.username} onChange={(e) => setTokenInput({ ...tokenInput, username: e.target.value })}>

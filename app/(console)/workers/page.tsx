@@ -109,7 +109,7 @@ export default async function WorkersPage() {
         </tbody>
       </table>
 
-      <h2>Noisiest rules</h2>
+      <h2 style={{ marginTop: 28 }}>Noisiest rules</h2>
       <p className="muted">Events each rule fired on, summed over the workers since each started; &quot;last interval&quot; is each worker&apos;s last report period. A rule that fires on everything is a candidate for a clip.</p>
       <table className="plain" aria-label="Noisiest rules">
         <thead>
