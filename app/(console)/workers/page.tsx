@@ -93,7 +93,9 @@ export default async function WorkersPage() {
                 <span className={`chip ${w.verdict === "ok" ? "chip-enabled" : w.verdict === "stopped" ? "" : "chip-disabled"}`}>{VERDICT_TEXT[w.verdict]}</span>
               </td>
               <td>{w.appliedSeq ?? "—"}</td>
-              <td>{w.lag ?? "—"}</td>
+              <td title={w.verdict === "stopped" ? "a stopped process applies nothing; it had this much left when it stopped" : undefined}>
+                {w.lag === null ? "—" : w.verdict === "stopped" ? <span className="muted">{w.lag}</span> : w.lag}
+              </td>
               <td>{fmt(w.ruleCount)}</td>
               <td>{fmt(w.eventsTotal)}</td>
               <td>{fmt(w.tagsTotal)}</td>
