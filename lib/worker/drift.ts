@@ -1,22 +1,10 @@
 // The drift and noise view (the console's /workers, `ttp workers`) of the rows workers report
 // (SPEC §5): pure, so it is unit-tested without a database.
 
-/** What the page needs of one `ttp_worker` row. */
-export interface WorkerInput {
-  workerId: string;
-  role: "master" | "worker";
-  hostname: string;
-  pid: number;
-  status: "ok" | "stale" | "error" | "stopped";
-  appliedSeq: number | null;
-  ruleCount: number;
-  eventsTotal: number;
-  tagsTotal: number;
-  malformedTotal: number;
-  reportIntervalMs: number;
-  startedAt: string;
-  lastSeenAt: string;
-}
+import type { StoredRuleStats, WorkerReport } from "./worker-db";
+
+/** What the view needs of one `ttp_worker` row. */
+export type WorkerInput = Omit<WorkerReport, "headSeq">;
 
 export interface WorkerView extends WorkerInput {
   /** Changes in the feed this worker had not applied at its last report (head now − applied); null when unknown. */
@@ -42,14 +30,8 @@ export function workerViews(workers: readonly WorkerInput[], headSeq: number | n
   });
 }
 
-/** One `ttp_rule_stats` row. */
-export interface RuleStatsInput {
-  workerId: string;
-  ruleId: string;
-  fires: number;
-  recentFires: number;
-  lastFiredAt: string | null;
-}
+/** What the view needs of one `ttp_rule_stats` row. */
+export type RuleStatsInput = Pick<StoredRuleStats, "workerId" | "ruleId" | "fires" | "recentFires" | "lastFiredAt">;
 
 export interface NoisyRule {
   ruleId: string;
