@@ -57,11 +57,14 @@ test("an admin adds a user, changes its role and password, and removes it; sessi
   await carol.context().close();
   const carol2 = await signInAs(browser, baseURL as string, "e2e_carol", "carol second password");
 
+  await expect(carol2.getByText("● live", { exact: true })).toBeVisible();
+
   await users.remove("e2e_carol");
   await expect(users.status).toHaveText("Removed e2e_carol.");
   await expect(users.row("e2e_carol")).toHaveCount(0);
-  await carol2.reload();
-  await expect(carol2).toHaveURL(/\/login/);
+  // No reload: the open page's live stream is re-checked every 5 s and closed; the page then
+  // finds its session gone and lands on the sign-in page by itself.
+  await expect(carol2).toHaveURL(/\/login/, { timeout: 20_000 });
   await carol2.context().close();
 });
 

@@ -80,3 +80,20 @@ export async function authenticateRequest(request: Request, role: Role): Promise
   if (!hasRole(user, role)) return { ok: false, status: 403, message: "Insufficient permissions" };
   return { ok: true, user };
 }
+
+/**
+ * For long-lived responses (the SSE stream): a re-check that the credential this request came
+ * with still grants `role` — the session not ended (signed out, password changed), the user not
+ * removed or demoted, the API token not revoked. Never slides the session (a re-check is not
+ * activity), so an idle tab still times out.
+ */
+export async function credentialCheck(request: Request, role: Role): Promise<() => Promise<boolean>> {
+  const { auth } = await getServices();
+  const authz = request.headers.get("authorization");
+  const bearer = authz ? (/^Bearer\s+(\S+)$/i.exec(authz)?.[1] ?? null) : null;
+  const cookie = authz ? null : ((await cookies()).get(SESSION_COOKIE)?.value ?? null);
+  return async () => {
+    const user = bearer ? await auth.validateApiToken(bearer) : cookie ? ((await auth.validateSession(cookie, { renew: false }))?.user ?? null) : null;
+    return user !== null && hasRole(user, role);
+  };
+}

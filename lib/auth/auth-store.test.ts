@@ -251,6 +251,16 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     expect(await store.validateSession(token)).toBeNull();
   });
 
+  it("validateSession with renew: false never slides the expiry (a re-check is not activity)", async () => {
+    const store = await open();
+    const user = await store.createUser({ username: "ana", password: PASSWORD, role: "viewer" }, "tester");
+    const { token, expiresAt } = await store.createSession(user.id);
+    now = T0 + 11 * HOUR;
+    expect(await store.validateSession(token, { renew: false })).toEqual({ user, expiresAt, renewed: false });
+    now = T0 + 12 * HOUR;
+    expect(await store.validateSession(token, { renew: false })).toBeNull();
+  });
+
   it("honours a custom session lifetime", async () => {
     const store = await open({ sessionTtlMs: 60_000 });
     const user = await store.createUser({ username: "ana", password: PASSWORD, role: "viewer" }, "tester");

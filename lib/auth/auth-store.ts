@@ -184,7 +184,7 @@ class DatabaseAuthStore implements AuthStore {
     return { token, expiresAt };
   }
 
-  async validateSession(token: string): Promise<SessionInfo | null> {
+  async validateSession(token: string, options: { renew?: boolean } = {}): Promise<SessionInfo | null> {
     if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) return null;
     const id = tokenId(token);
     const row = await this.run("validate session", async (o) =>
@@ -199,7 +199,7 @@ class DatabaseAuthStore implements AuthStore {
       await this.deleteSessionById(id);
       return null;
     }
-    if (expiresMs - nowMs >= this.ttlMs / 2) return { user: toUser(row.user), expiresAt: toIso(row.expiresAt), renewed: false };
+    if (options.renew === false || expiresMs - nowMs >= this.ttlMs / 2) return { user: toUser(row.user), expiresAt: toIso(row.expiresAt), renewed: false };
     const expiresAt = new Date(nowMs + this.ttlMs).toISOString();
     const updated = await this.run("renew session", async (o) => {
       if (o.dialect === "sqlite") return o.db.update(ss).set({ expiresAt }).where(eq(ss.id, id)).run().changes;

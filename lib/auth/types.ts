@@ -45,8 +45,11 @@ export interface AuthStore {
   verifyPassword(username: string, password: string): Promise<User | null>;
   /** A new opaque session token (only its SHA-256 is stored). */
   createSession(userId: string): Promise<{ token: string; expiresAt: string }>;
-  /** The session's user, or null when unknown/expired; slides the expiry when past half its life. */
-  validateSession(token: string): Promise<SessionInfo | null>;
+  /**
+   * The session's user, or null when unknown/expired; slides the expiry when past half its life
+   * unless `renew` is false (a re-check of a long-lived response is not activity).
+   */
+  validateSession(token: string, options?: { renew?: boolean }): Promise<SessionInfo | null>;
   deleteSession(token: string): Promise<void>;
   /** A new API token for scripts (`Authorization: Bearer …`), shown once; only its SHA-256 is stored. */
   createApiToken(userId: string, label: string): Promise<{ token: string }>;

@@ -1,10 +1,12 @@
 import { getServices } from "../../_server/services";
-import { authenticateRequest } from "../../_server/session";
+import { authenticateRequest, credentialCheck } from "../../_server/session";
 import { changesFor, toLiveMessage } from "../../_server/live";
 
 export const dynamic = "force-dynamic";
 
 const HEARTBEAT_MS = 15_000;
+/** How often an open stream re-checks its credential (a removed user or revoked token stops receiving changes within this). */
+const RECHECK_MS = 5_000;
 
 function parseSeq(v: string | null): number | null {
   if (v === null || !/^\d{1,15}$/.test(v)) return null;
@@ -16,6 +18,7 @@ export async function GET(request: Request): Promise<Response> {
   const who = await authenticateRequest(request, "viewer");
   if (!who.ok) return Response.json({ detail: who.message }, { status: who.status });
   const { store, logger } = await getServices();
+  const stillAllowed = await credentialCheck(request, "viewer");
   const url = new URL(request.url);
   const fromSeq = parseSeq(request.headers.get("last-event-id")) ?? parseSeq(url.searchParams.get("from"));
   const abort = new AbortController();
@@ -23,6 +26,7 @@ export async function GET(request: Request): Promise<Response> {
   const changes = changesFor(store, fromSeq, abort.signal);
   const encoder = new TextEncoder();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let recheck: ReturnType<typeof setInterval> | undefined;
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -35,6 +39,18 @@ export async function GET(request: Request): Promise<Response> {
       };
       send(`retry: 1000\n: connected\n\n`);
       heartbeat = setInterval(() => send(`: ping\n\n`), HEARTBEAT_MS);
+      recheck = setInterval(() => {
+        stillAllowed().then(
+          (ok) => {
+            if (ok) return;
+            // The browser's EventSource reconnects and gets 401; the page then finds it is signed out (use-live-changes.ts).
+            logger.info("live updates stream closed: its credential is no longer valid");
+            abort.abort();
+            void changes.return?.();
+          },
+          (err: unknown) => logger.warn("live updates: re-checking the credential failed", { error: err instanceof Error ? err.message : String(err) }),
+        );
+      }, RECHECK_MS);
       void (async () => {
         try {
           for await (const change of changes) {
@@ -46,6 +62,7 @@ export async function GET(request: Request): Promise<Response> {
           if (!abort.signal.aborted) logger.warn("live updates stream failed", { error: err instanceof Error ? err.message : String(err) });
         } finally {
           clearInterval(heartbeat);
+          clearInterval(recheck);
           try {
             controller.close();
           } catch {
@@ -56,6 +73,7 @@ export async function GET(request: Request): Promise<Response> {
     },
     cancel() {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       abort.abort();
       void changes.return?.();
     },
