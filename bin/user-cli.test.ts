@@ -122,6 +122,20 @@ describe("ttp user / ttp token", { timeout: 60_000 }, () => {
     expect(outcome(await runCli(["user", "remove", "ana"], { env }))).toEqual({ code: 0, stdout: "removed user ana (admin) with their sessions and API tokens\n", stderr: "" });
     expect(outcome(await runCli(["user", "remove", "ana"], { env }))).toEqual({ code: 1, stdout: "", stderr: 'ttp: unknown user "ana"\n' });
     expect((await store.listUsers()).map((u) => [u.username, u.role])).toEqual([["bob", "admin"]]);
+    // Every change above is in the account log, recorded as the OS account that ran the CLI.
+    const log = await runCli(["user", "log", "--json"], { env });
+    const entries = JSON.parse(log.stdout) as { action: string; username: string; actor: string }[];
+    expect(entries.map((e) => [e.action, e.username])).toEqual([
+      ["user_removed", "ana"],
+      ["role_changed", "bob"],
+      ["password_set", "ana"],
+      ["user_added", "bob"],
+      ["user_added", "ana"],
+    ]);
+    expect(new Set(entries.map((e) => e.actor)).size).toBe(1);
+    expect(entries[0]?.actor).toMatch(/^cli:/);
+    const text = await runCli(["user", "log", "--user", "bob", "--limit", "1"], { env });
+    expect(text.stdout.split("\t").slice(3, 5)).toEqual(["role_changed", "bob"]);
   }, 90_000);
 
   it("token list shows short ids, never tokens; token revoke <id> ends one token", async () => {

@@ -66,6 +66,16 @@ test("an admin adds a user, changes its role and password, and removes it; sessi
   // finds its session gone and lands on the sign-in page by itself.
   await expect(carol2).toHaveURL(/\/login/, { timeout: 20_000 });
   await carol2.context().close();
+
+  // Every change above is on the page's account log, by admin (the password change by admin too).
+  await users.goto();
+  const log = page.getByRole("table", { name: "Account changes" });
+  const carolRows = log.getByRole("row").filter({ hasText: "e2e_carol" });
+  await expect(carolRows.first()).toContainText("user removed");
+  await expect(carolRows).toHaveCount(4);
+  await expect(carolRows.nth(1)).toContainText("password set");
+  await expect(carolRows.nth(2)).toContainText("viewer → admin");
+  await expect(carolRows.nth(3)).toContainText("user added");
 });
 
 test("an API token is shown once, works as a bearer token, and stops working when revoked", async ({ page, playwright, baseURL }) => {

@@ -49,7 +49,7 @@ export async function setUserRoleAction(input: z.input<typeof SetRoleInput>): Pr
   if (!parsed.success) return fail("VALIDATION", "Please fix the highlighted fields.", zodFieldErrors(parsed.error));
   const { auth, logger } = await getServices();
   try {
-    const user = await auth.setRole(parsed.data.username, parsed.data.role);
+    const user = await auth.setRole(parsed.data.username, parsed.data.role, who.user.username);
     logger.info("user role changed", { username: user.username, role: user.role, by: who.user.username });
     return { ok: true, data: row(user) };
   } catch (err) {
@@ -68,7 +68,7 @@ export async function resetUserPasswordAction(input: z.input<typeof ResetPasswor
   if (parsed.data.username === who.user.username) return fail("VALIDATION", "Change your own password on the Account page (it asks for the current one).");
   const { auth, logger } = await getServices();
   try {
-    const user = await auth.setPassword(parsed.data.username, parsed.data.password);
+    const user = await auth.setPassword(parsed.data.username, parsed.data.password, who.user.username);
     logger.info("user password reset", { username: user.username, by: who.user.username });
     return { ok: true, data: row(user) };
   } catch (err) {
@@ -85,7 +85,7 @@ export async function removeUserAction(username: string): Promise<ActionResult<U
   if (parsed.data === who.user.username) return fail("VALIDATION", "You cannot remove yourself; another admin can.");
   const { auth, logger } = await getServices();
   try {
-    const user = await auth.removeUser(parsed.data);
+    const user = await auth.removeUser(parsed.data, who.user.username);
     logger.info("user removed", { username: user.username, by: who.user.username });
     return { ok: true, data: row(user) };
   } catch (err) {
@@ -105,7 +105,7 @@ export async function createApiTokenAction(input: z.input<typeof CreateTokenInpu
   try {
     const user = await auth.findUserByName(parsed.data.username);
     if (!user) return fail("NOT_FOUND", `Unknown user "${parsed.data.username}".`, { username: "Unknown user." });
-    const { token } = await auth.createApiToken(user.id, parsed.data.label);
+    const { token } = await auth.createApiToken(user.id, parsed.data.label, who.user.username);
     logger.info("API token created", { username: user.username, label: parsed.data.label, by: who.user.username });
     return { ok: true, data: { token, username: user.username, label: parsed.data.label } };
   } catch (err) {
@@ -120,7 +120,7 @@ export async function revokeApiTokenAction(id: string): Promise<ActionResult<Api
   if (!parsed.success) return fail("VALIDATION", "Unknown token.");
   const { auth, logger } = await getServices();
   try {
-    const t = await auth.revokeApiToken(parsed.data);
+    const t = await auth.revokeApiToken(parsed.data, who.user.username);
     logger.info("API token revoked", { id: t.id, username: t.username, label: t.label, by: who.user.username });
     return { ok: true, data: t };
   } catch (err) {
@@ -155,7 +155,7 @@ export async function changeOwnPasswordAction(input: z.input<typeof ChangeOwnPas
   }
   await throttle.recordSuccess(username, ip);
   try {
-    const user = await auth.setPassword(username, parsed.data.password);
+    const user = await auth.setPassword(username, parsed.data.password, username);
     const session = await auth.createSession(user.id);
     await setSessionCookie(session.token, env.TTP_COOKIE_SECURE);
     logger.info("own password changed", { username });

@@ -14,6 +14,7 @@ export const USER_USAGE = [
   "ttp user remove <name>",
   "ttp token list [--json]",
   "ttp token revoke <id>",
+  "ttp user log [--user <name>] [--limit n] [--json]",
 ];
 const U = {
   add: USER_USAGE[0]!,
@@ -24,7 +25,13 @@ const U = {
   remove: USER_USAGE[5]!,
   tokenList: USER_USAGE[6]!,
   tokenRevoke: USER_USAGE[7]!,
+  log: USER_USAGE[8]!,
 };
+
+/** Who a CLI change is recorded as: the OS account that ran it. */
+function cliActor(): string {
+  return `cli:${os.userInfo().username}`;
+}
 
 /** Dashboard users live in DATABASE_URL whatever TTP_RULE_STORE says. */
 async function withAuthStore<T>(fn: (store: AuthStore) => Promise<T>): Promise<T> {
@@ -83,7 +90,7 @@ async function userCommand(argv: string[]): Promise<number> {
       if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${USER_USAGE[0]}`);
       const password = await readPasswordFromStdin(U.add);
       return validated("user add", async () => {
-        const user = await withAuthStore((s) => s.createUser({ username, password, role: role as Role }, `cli:${os.userInfo().username}`));
+        const user = await withAuthStore((s) => s.createUser({ username, password, role: role as Role }, cliActor()));
         process.stdout.write(`created user ${user.username} (${user.role})\n`);
       });
     }
@@ -103,7 +110,7 @@ async function userCommand(argv: string[]): Promise<number> {
       if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${U.passwd}`);
       const password = await readPasswordFromStdin(U.passwd);
       return validated("user passwd", async () => {
-        const user = await withAuthStore((s) => s.setPassword(username, password));
+        const user = await withAuthStore((s) => s.setPassword(username, password, cliActor()));
         process.stdout.write(`password of ${user.username} changed; every session of ${user.username} is signed out (API tokens stay: ttp token list)\n`);
       });
     }
@@ -112,15 +119,27 @@ async function userCommand(argv: string[]): Promise<number> {
       if (positionals.length !== 2) throw new UsageError(`expected a user name and a role: ${U.role}`);
       const [username, role] = positionals as [string, string];
       if (!ROLES.includes(role as Role)) throw new UsageError(`the role must be one of ${ROLES.join(", ")} (got "${role}"): ${U.role}`);
-      const user = await withAuthStore((s) => s.setRole(username, role as Role));
+      const user = await withAuthStore((s) => s.setRole(username, role as Role, cliActor()));
       process.stdout.write(`${user.username} is now ${user.role} (from their next request)\n`);
       return EXIT.ok;
     }
     case "remove": {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
       const username = one(positionals, "user name", U.remove);
-      const user = await withAuthStore((s) => s.removeUser(username));
+      const user = await withAuthStore((s) => s.removeUser(username, cliActor()));
       process.stdout.write(`removed user ${user.username} (${user.role}) with their sessions and API tokens\n`);
+      return EXIT.ok;
+    }
+    case "log": {
+      const { values } = parseArgs({ args: rest, options: { user: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } }, allowPositionals: false });
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}"): ${U.log}`);
+      const entries = await withAuthStore((s) => s.listAuthLog({ limit, ...(values.user ? { username: values.user } : {}) }));
+      if (values.json) {
+        process.stdout.write(JSON.stringify(entries) + "\n");
+      } else {
+        for (const e of entries) process.stdout.write(`${e.seq}\t${e.at}\t${e.actor}\t${e.action}\t${e.username}\t${e.detail ?? ""}\n`);
+      }
       return EXIT.ok;
     }
     default:
@@ -140,7 +159,7 @@ async function tokenCommand(argv: string[]): Promise<number> {
         const token = await withAuthStore(async (s) => {
           const user = await s.findUserByName(username);
           if (!user) throw new NotFoundError(`unknown user "${username}"`);
-          return (await s.createApiToken(user.id, label)).token;
+          return (await s.createApiToken(user.id, label, cliActor())).token;
         });
         // The token alone on stdout (for `$(…)`); only its hash is stored, so it cannot be shown again.
         process.stdout.write(`${token}\n`);
@@ -161,7 +180,7 @@ async function tokenCommand(argv: string[]): Promise<number> {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
       const id = one(positionals, "token id (from ttp token list)", U.tokenRevoke);
       return validated("token revoke", async () => {
-        const t = await withAuthStore((s) => s.revokeApiToken(id));
+        const t = await withAuthStore((s) => s.revokeApiToken(id, cliActor()));
         process.stdout.write(`revoked API token ${t.id} "${t.label}" of ${t.username}\n`);
       });
     }

@@ -191,3 +191,17 @@ export const ttpApiToken = pgTable(
   },
   (t) => [index("ttp_api_token_user_id_idx").on(t.userId)],
 );
+
+/** Account changes (users, roles, passwords, API tokens): who did what to whom, when. Never a secret. */
+export const ttpAuthLog = pgTable(
+  "ttp_auth_log",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    at: instant("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action", { enum: ["user_added", "role_changed", "password_set", "user_removed", "token_created", "token_revoked"] }).notNull(),
+    username: text("username").notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("ttp_auth_log_username_idx").on(t.username)],
+);

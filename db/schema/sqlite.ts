@@ -190,3 +190,17 @@ export const ttpApiToken = sqliteTable(
   },
   (t) => [index("ttp_api_token_user_id_idx").on(t.userId)],
 );
+
+/** Account changes (users, roles, passwords, API tokens): who did what to whom, when. Never a secret. */
+export const ttpAuthLog = sqliteTable(
+  "ttp_auth_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action", { enum: ["user_added", "role_changed", "password_set", "user_removed", "token_created", "token_revoked"] }).notNull(),
+    username: text("username").notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("ttp_auth_log_username_idx").on(t.username)],
+);

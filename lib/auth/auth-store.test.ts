@@ -39,7 +39,7 @@ interface Backend {
   useFile?(): void;
 }
 
-const AUTH_TABLES = ["ttp_user", "ttp_session", "ttp_api_token"] as const;
+const AUTH_TABLES = ["ttp_user", "ttp_session", "ttp_api_token", "ttp_auth_log"] as const;
 
 function sqliteBackend(): Backend {
   let dir = "";
@@ -94,7 +94,7 @@ function pgBackend(): Backend {
     },
     reset: async () => {
       const [exists] = await query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'ttp_user'");
-      if (Number(exists?.n) > 0) await query("TRUNCATE ttp_user CASCADE");
+      if (Number(exists?.n) > 0) await query("TRUNCATE ttp_user, ttp_auth_log CASCADE");
     },
     url: () => db!.url,
     dump: async () => JSON.stringify(await Promise.all(AUTH_TABLES.map((t) => query(`SELECT * FROM ${t}`)))),
@@ -275,7 +275,7 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
   it("creates and validates API tokens", async () => {
     const store = await open();
     const user = await store.createUser({ username: "ci-bot", password: PASSWORD, role: "viewer" }, "tester");
-    const { token } = await store.createApiToken(user.id, "  nightly export  ");
+    const { token } = await store.createApiToken(user.id, "  nightly export  ", "tester");
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await store.validateApiToken(token)).toEqual(user);
     now += HOUR;
@@ -286,10 +286,10 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     const session = await store.createSession(user.id);
     expect(await store.validateApiToken(session.token)).toBeNull();
     expect(await store.validateSession(token)).toBeNull();
-    const err = await rejection(store.createApiToken(user.id, "   "));
+    const err = await rejection(store.createApiToken(user.id, "   ", "tester"));
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual([["label"]]);
-    await expect(store.createApiToken("00000000-0000-4000-8000-000000000000", "x")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.createApiToken("00000000-0000-4000-8000-000000000000", "x", "tester")).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("setPassword: the new password works, the old one not; every session of that user ends, API tokens stay", async () => {
@@ -299,8 +299,8 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     const s1 = await store.createSession(ana.id);
     const s2 = await store.createSession(ana.id);
     const sBob = await store.createSession(bob.id);
-    const { token } = await store.createApiToken(ana.id, "script");
-    expect(await store.setPassword("ana", "a brand new passphrase")).toEqual(ana);
+    const { token } = await store.createApiToken(ana.id, "script", "tester");
+    expect(await store.setPassword("ana", "a brand new passphrase", "tester")).toEqual(ana);
     expect(await store.verifyPassword("ana", PASSWORD)).toBeNull();
     expect(await store.verifyPassword("ana", "a brand new passphrase")).toEqual(ana);
     expect(await store.validateSession(s1.token)).toBeNull();
@@ -308,11 +308,11 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     expect((await store.validateSession(sBob.token))?.user).toEqual(bob);
     expect(await store.validateApiToken(token)).toEqual(ana);
 
-    const err = await rejection(store.setPassword("bob", "short"));
+    const err = await rejection(store.setPassword("bob", "short", "tester"));
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual([["password"]]);
     expect(await store.verifyPassword("bob", PASSWORD)).toEqual(bob);
-    await expect(store.setPassword("nobody", "a brand new passphrase")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.setPassword("nobody", "a brand new passphrase", "tester")).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("setRole and removeUser never leave the console without an admin", async () => {
@@ -320,20 +320,20 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
     const bob = await store.createUser({ username: "bob", password: PASSWORD, role: "viewer" }, "tester");
     const session = await store.createSession(ana.id);
-    const demote = await rejection(store.setRole("ana", "viewer"));
+    const demote = await rejection(store.setRole("ana", "viewer", "tester"));
     expect(demote).toBeInstanceOf(ConflictError);
     expect(String((demote as Error).message)).toMatch(/only admin/);
-    await expect(store.removeUser("ana")).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.removeUser("ana", "tester")).rejects.toBeInstanceOf(ConflictError);
     expect((await store.findUserByName("ana"))?.role).toBe("admin");
 
-    expect(await store.setRole("bob", "admin")).toEqual({ ...bob, role: "admin" });
-    expect(await store.setRole("ana", "viewer")).toEqual({ ...ana, role: "viewer" });
+    expect(await store.setRole("bob", "admin", "tester")).toEqual({ ...bob, role: "admin" });
+    expect(await store.setRole("ana", "viewer", "tester")).toEqual({ ...ana, role: "viewer" });
     // The role is read with the session: effective on the next request.
     expect((await store.validateSession(session.token))?.user.role).toBe("viewer");
-    expect(await store.setRole("ana", "viewer")).toEqual({ ...ana, role: "viewer" }); // idempotent
-    await expect(store.removeUser("bob")).rejects.toBeInstanceOf(ConflictError);
-    await expect(store.setRole("nobody", "admin")).rejects.toBeInstanceOf(NotFoundError);
-    await expect(store.setRole("ana", "root" as never)).rejects.toBeInstanceOf(ValidationError);
+    expect(await store.setRole("ana", "viewer", "tester")).toEqual({ ...ana, role: "viewer" }); // idempotent
+    await expect(store.removeUser("bob", "tester")).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.setRole("nobody", "admin", "tester")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.setRole("ana", "root" as never, "tester")).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("two admins removing each other at the same time: exactly one succeeds, one admin is left", async () => {
@@ -343,7 +343,7 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     await a.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
     await a.createUser({ username: "bob", password: PASSWORD, role: "admin" }, "tester");
     for (let round = 0; round < 3; round++) {
-      const results = await Promise.allSettled([a.removeUser("ana"), b.removeUser("bob")]);
+      const results = await Promise.allSettled([a.removeUser("ana", "tester"), b.removeUser("bob", "tester")]);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       const refused = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       expect(refused?.reason).toBeInstanceOf(ConflictError);
@@ -360,13 +360,13 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     await store.createUser({ username: "root", password: PASSWORD, role: "admin" }, "tester");
     const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
     const session = await store.createSession(ana.id);
-    const { token } = await store.createApiToken(ana.id, "script");
-    expect(await store.removeUser("ana")).toEqual(ana);
+    const { token } = await store.createApiToken(ana.id, "script", "tester");
+    expect(await store.removeUser("ana", "tester")).toEqual(ana);
     expect(await store.findUserByName("ana")).toBeNull();
     expect(await store.validateSession(session.token)).toBeNull();
     expect(await store.validateApiToken(token)).toBeNull();
     expect(await store.listApiTokens()).toEqual([]);
-    await expect(store.removeUser("ana")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.removeUser("ana", "tester")).rejects.toBeInstanceOf(NotFoundError);
     // The name is free again.
     expect((await store.createUser({ username: "ana", password: PASSWORD, role: "viewer" }, "tester")).username).toBe("ana");
   });
@@ -375,9 +375,9 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     const store = await open();
     const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
     const bot = await store.createUser({ username: "bot", password: PASSWORD, role: "viewer" }, "tester");
-    const a = await store.createApiToken(ana.id, "laptop");
+    const a = await store.createApiToken(ana.id, "laptop", "tester");
     now += HOUR;
-    const b = await store.createApiToken(bot.id, "nightly export");
+    const b = await store.createApiToken(bot.id, "nightly export", "tester");
     await store.validateApiToken(b.token);
     const listed = await store.listApiTokens();
     expect(listed).toEqual([
@@ -386,12 +386,47 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     ]);
     expect(JSON.stringify(listed)).not.toContain(a.token);
 
-    expect(await store.revokeApiToken(sha256(b.token).slice(0, 8).toUpperCase())).toEqual(listed[1]);
+    expect(await store.revokeApiToken(sha256(b.token).slice(0, 8).toUpperCase(), "tester")).toEqual(listed[1]);
     expect(await store.validateApiToken(b.token)).toBeNull();
     expect(await store.validateApiToken(a.token)).toEqual(ana);
-    await expect(store.revokeApiToken(sha256(b.token).slice(0, 12))).rejects.toBeInstanceOf(NotFoundError);
-    await expect(store.revokeApiToken("abc")).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.revokeApiToken("not hex!")).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.revokeApiToken(sha256(b.token).slice(0, 12), "tester")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.revokeApiToken("abc", "tester")).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.revokeApiToken("not hex!", "tester")).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("logs every account change in the same transaction, newest first; refused changes log nothing", async () => {
+    const store = await open();
+    const ana = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "setup");
+    now += 1000;
+    await store.createUser({ username: "bob", password: PASSWORD, role: "viewer" }, "ana");
+    now += 1000;
+    await store.setRole("bob", "admin", "ana");
+    await expect(store.removeUser("nobody", "ana")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.setPassword("bob", "short", "ana")).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.createUser({ username: "bob", password: PASSWORD, role: "viewer" }, "ana")).rejects.toBeInstanceOf(ConflictError);
+    await store.setPassword("bob", "bob's new passphrase", "ana");
+    const { token } = await store.createApiToken(ana.id, "laptop", "ana");
+    const id = sha256(token).slice(0, 12);
+    await store.revokeApiToken(id, "bob");
+    await store.setRole("ana", "viewer", "bob");
+    await expect(store.removeUser("bob", "ana")).rejects.toBeInstanceOf(ConflictError); // the only admin now
+    const log = await store.listAuthLog();
+    expect(log.map((e) => [e.action, e.username, e.actor, e.detail])).toEqual([
+      ["role_changed", "ana", "bob", "admin → viewer"],
+      ["token_revoked", "ana", "bob", `token ${id} "laptop"`],
+      ["token_created", "ana", "ana", `token ${id} "laptop"`],
+      ["password_set", "bob", "ana", "every session ended"],
+      ["role_changed", "bob", "ana", "viewer → admin"],
+      ["user_added", "bob", "ana", "role viewer"],
+      ["user_added", "ana", "setup", "role admin"],
+    ]);
+    expect(log[0]?.at).toMatch(ISO);
+    expect(log.map((e) => e.seq)).toEqual([...log.map((e) => e.seq)].sort((x, y) => y - x));
+    expect((await store.listAuthLog({ username: "bob" })).map((e) => e.action)).toEqual(["password_set", "role_changed", "user_added"]);
+    const page2 = await store.listAuthLog({ limit: 2, before: log[1]!.seq });
+    expect(page2.map((e) => e.action)).toEqual(["token_created", "password_set"]);
+    expect(JSON.stringify(log)).not.toContain(token);
+    expect(JSON.stringify(log)).not.toContain("passphrase");
   });
 
   it("stores no plaintext password or token: argon2id hashes and SHA-256 token ids only", async () => {
@@ -399,7 +434,7 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
     const store = await open();
     const user = await store.createUser({ username: "ana", password: PASSWORD, role: "admin" }, "tester");
     const session = await store.createSession(user.id);
-    const api = await store.createApiToken(user.id, "script");
+    const api = await store.createApiToken(user.id, "script", "tester");
     expect(await store.validateApiToken(api.token)).toEqual(user);
     const dump = await backend.dump();
     expect(dump).not.toContain(PASSWORD);

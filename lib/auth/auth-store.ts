@@ -1,10 +1,13 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { and, asc, count, eq, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, lt, ne, sql } from "drizzle-orm";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import type pg from "pg";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
+import { withPgTransaction } from "../../db/pg-transaction";
 import { ConflictError, NotFoundError, ValidationError, type ValidationIssue } from "../errors";
 import { mapDbError } from "../store/db-driver";
 import { burnPasswordVerify, hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, usernameProblem, verifyPasswordHash } from "./password";
-import { ROLES, type ApiTokenInfo, type AuthStore, type NewUserInput, type Role, type SessionInfo, type User } from "./types";
+import { ROLES, type ApiTokenInfo, type AuthAction, type AuthLogEntry, type AuthStore, type NewUserInput, type Role, type SessionInfo, type User } from "./types";
 
 /** Default session lifetime: 12 hours, extended while in use (see validateSession). */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -82,6 +85,17 @@ const st = sqliteSchema.ttpApiToken;
 const pu = pgSchema.ttpUser;
 const ps = pgSchema.ttpSession;
 const pt = pgSchema.ttpApiToken;
+const sal = sqliteSchema.ttpAuthLog;
+const pal = pgSchema.ttpAuthLog;
+
+type PgTx = NodePgDatabase<typeof pgSchema>;
+
+/** A transaction on a guarded client (see db/pg-transaction.ts). */
+function pgTx<T>(pool: pg.Pool, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+  return withPgTransaction(pool, "BEGIN", (client) => fn(drizzlePg(client, { schema: pgSchema })));
+}
+
+const actorOf = (actor: string): string => (typeof actor === "string" && actor.trim() !== "" ? actor.trim().slice(0, 200) : "unknown");
 
 const sqliteUserColumns = { id: su.id, username: su.username, role: su.role, createdAt: su.createdAt, createdBy: su.createdBy };
 const pgUserColumns = { id: pu.id, username: pu.username, role: pu.role, createdAt: pu.createdAt, createdBy: pu.createdBy };
@@ -111,9 +125,19 @@ class DatabaseAuthStore implements AuthStore {
       createdAt: new Date(this.clock()).toISOString(),
       createdBy: typeof actor === "string" && actor.trim() !== "" ? actor.trim() : null,
     };
+    const log = this.logRow(actor, "user_added", row.username, `role ${row.role}`);
     await this.run("create user", async (o) => {
-      if (o.dialect === "sqlite") o.db.insert(su).values(row).run();
-      else await o.db.insert(pu).values(row);
+      if (o.dialect === "sqlite") {
+        o.sqlite.transaction(() => {
+          o.db.insert(su).values(row).run();
+          o.db.insert(sal).values(log).run();
+        }).immediate();
+      } else {
+        await pgTx(o.pool, async (tx) => {
+          await tx.insert(pu).values(row);
+          await tx.insert(pal).values(log);
+        });
+      }
     }, (code) => (isUniqueViolation(code) ? new ConflictError(`username "${input.username}" is already taken`, null) : null));
     return toUser(row);
   }
@@ -215,16 +239,31 @@ class DatabaseAuthStore implements AuthStore {
     await this.deleteSessionById(tokenId(token));
   }
 
-  async createApiToken(userId: string, label: string): Promise<{ token: string }> {
+  async createApiToken(userId: string, label: string, actor: string): Promise<{ token: string }> {
     const trimmed = typeof label === "string" ? label.trim() : "";
     if (trimmed === "") throwIfInvalid([issue("label", "label must not be empty", "api token")]);
     if (trimmed.length > API_TOKEN_LABEL_MAX_LENGTH) throwIfInvalid([issue("label", `label must be at most ${API_TOKEN_LABEL_MAX_LENGTH} characters`, "api token")]);
     const { token, id } = newToken();
     const row = { id, userId, label: trimmed, createdAt: new Date(this.clock()).toISOString(), lastUsedAt: null };
+    const notFound = (): NotFoundError => new NotFoundError(`user ${userId} not found`);
+    const detail = `token ${id.slice(0, TOKEN_ID_DIGITS)} "${trimmed}"`;
     await this.run("create API token", async (o) => {
-      if (o.dialect === "sqlite") o.db.insert(st).values(row).run();
-      else await o.db.insert(pt).values(row);
-    }, (code) => (isForeignKeyViolation(code) ? new NotFoundError(`user ${userId} not found`) : null));
+      if (o.dialect === "sqlite") {
+        o.sqlite.transaction(() => {
+          const owner = o.db.select({ username: su.username }).from(su).where(eq(su.id, userId)).get();
+          if (!owner) throw notFound();
+          o.db.insert(st).values(row).run();
+          o.db.insert(sal).values(this.logRow(actor, "token_created", owner.username, detail)).run();
+        }).immediate();
+      } else {
+        await pgTx(o.pool, async (tx) => {
+          const [owner] = await tx.select({ username: pu.username }).from(pu).where(eq(pu.id, userId));
+          if (!owner) throw notFound();
+          await tx.insert(pt).values(row);
+          await tx.insert(pal).values(this.logRow(actor, "token_created", owner.username, detail));
+        });
+      }
+    }, (code) => (isForeignKeyViolation(code) ? notFound() : null));
     return { token };
   }
 
@@ -248,21 +287,28 @@ class DatabaseAuthStore implements AuthStore {
     return toUser(row.user);
   }
 
-  async setPassword(username: string, password: string): Promise<User> {
+  async setPassword(username: string, password: string, actor: string): Promise<User> {
     const problem = passwordProblem(password);
     if (problem) throwIfInvalid([issue("password", problem)]);
     const passwordHash = await hashPassword(password);
-    const row = await this.run("set password", async (o) => {
+    const log = this.logRow(actor, "password_set", username, "every session ended");
+    const row = await this.run("set password", async (o): Promise<UserRow | undefined> => {
       if (o.dialect === "sqlite") {
-        return o.db.transaction((tx) => {
-          const user = tx.update(su).set({ passwordHash }).where(eq(su.username, username)).returning(sqliteUserColumns).get();
-          if (user) tx.delete(ss).where(eq(ss.userId, user.id)).run();
-          return user;
-        });
+        return o.sqlite
+          .transaction((): UserRow | undefined => {
+            const user = o.db.update(su).set({ passwordHash }).where(eq(su.username, username)).returning(sqliteUserColumns).get();
+            if (!user) return undefined;
+            o.db.delete(ss).where(eq(ss.userId, user.id)).run();
+            o.db.insert(sal).values(log).run();
+            return user;
+          })
+          .immediate();
       }
-      return o.db.transaction(async (tx) => {
+      return pgTx(o.pool, async (tx) => {
         const [user] = await tx.update(pu).set({ passwordHash }).where(eq(pu.username, username)).returning(pgUserColumns);
-        if (user) await tx.delete(ps).where(eq(ps.userId, user.id));
+        if (!user) return undefined;
+        await tx.delete(ps).where(eq(ps.userId, user.id));
+        await tx.insert(pal).values(log);
         return user;
       });
     });
@@ -270,14 +316,14 @@ class DatabaseAuthStore implements AuthStore {
     return toUser(row);
   }
 
-  async setRole(username: string, role: Role): Promise<User> {
+  async setRole(username: string, role: Role, actor: string): Promise<User> {
     if (!ROLES.includes(role)) throwIfInvalid([issue("role", `role must be one of: ${ROLES.join(", ")}`)]);
-    return this.changeUser("set role", username, { role });
+    return this.changeUser("set role", username, { role }, actor);
   }
 
-  async removeUser(username: string): Promise<User> {
+  async removeUser(username: string, actor: string): Promise<User> {
     // Sessions and API tokens go with the user (ON DELETE CASCADE).
-    return this.changeUser("remove user", username, null);
+    return this.changeUser("remove user", username, null, actor);
   }
 
   async listApiTokens(): Promise<ApiTokenInfo[]> {
@@ -298,16 +344,25 @@ class DatabaseAuthStore implements AuthStore {
     return rows.map(toTokenInfo);
   }
 
-  async revokeApiToken(idPrefix: string): Promise<ApiTokenInfo> {
+  async revokeApiToken(idPrefix: string, actor: string): Promise<ApiTokenInfo> {
     const prefix = typeof idPrefix === "string" ? idPrefix.trim().toLowerCase() : "";
     if (!TOKEN_ID_PREFIX.test(prefix)) throwIfInvalid([issue("id", "a token id is 6 to 64 hex digits, as `ttp token list` shows it", "api token")]);
     const matches = (await this.listApiTokensWithFullId()).filter((t) => t.fullId.startsWith(prefix));
     if (matches.length === 0) throw new NotFoundError(`no API token with id ${prefix}`);
     if (matches.length > 1) throw new ConflictError(`${matches.length} API tokens have ids starting with ${prefix}: give more digits`, null);
     const target = matches[0] as ApiTokenInfo & { fullId: string };
+    const log = this.logRow(actor, "token_revoked", target.username, `token ${target.id} "${target.label}"`);
     await this.run("revoke API token", async (o) => {
-      if (o.dialect === "sqlite") o.db.delete(st).where(eq(st.id, target.fullId)).run();
-      else await o.db.delete(pt).where(eq(pt.id, target.fullId));
+      if (o.dialect === "sqlite") {
+        o.sqlite.transaction(() => {
+          if (o.db.delete(st).where(eq(st.id, target.fullId)).run().changes > 0) o.db.insert(sal).values(log).run();
+        }).immediate();
+      } else {
+        await pgTx(o.pool, async (tx) => {
+          const gone = await tx.delete(pt).where(eq(pt.id, target.fullId));
+          if ((gone.rowCount ?? 0) > 0) await tx.insert(pal).values(log);
+        });
+      }
     });
     const { fullId: _full, ...info } = target;
     return info;
@@ -317,6 +372,27 @@ class DatabaseAuthStore implements AuthStore {
     if (this.closed) return;
     this.closed = true;
     await this.o.close();
+  }
+
+  async listAuthLog(options: { limit?: number; before?: number; username?: string } = {}): Promise<AuthLogEntry[]> {
+    const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 1000);
+    const rows = await this.run("list the account log", async (o) => {
+      if (o.dialect === "sqlite") {
+        const where = and(options.before !== undefined ? lt(sal.seq, options.before) : undefined, options.username !== undefined ? eq(sal.username, options.username) : undefined);
+        return o.db.select().from(sal).where(where).orderBy(desc(sal.seq)).limit(limit).all();
+      }
+      const where = and(options.before !== undefined ? lt(pal.seq, options.before) : undefined, options.username !== undefined ? eq(pal.username, options.username) : undefined);
+      return o.db.select().from(pal).where(where).orderBy(desc(pal.seq)).limit(limit);
+    });
+    return rows.map((r) => ({ seq: Number(r.seq), at: toIso(r.at), actor: r.actor, action: r.action, username: r.username, detail: r.detail }));
+  }
+
+  private logRow(actor: string, action: AuthAction, username: string, detail: string | null): { at: string; actor: string; action: AuthAction; username: string; detail: string | null } {
+    return { at: new Date(this.clock()).toISOString(), actor: actorOf(actor), action, username, detail };
+  }
+
+  private changeLog(actor: string, from: Role, update: { role: Role } | null, username: string): ReturnType<DatabaseAuthStore["logRow"]> {
+    return update ? this.logRow(actor, "role_changed", username, `${from} → ${update.role}`) : this.logRow(actor, "user_removed", username, `was ${from}; sessions and API tokens removed`);
   }
 
   private async listApiTokensWithFullId(): Promise<(ApiTokenInfo & { fullId: string })[]> {
@@ -334,7 +410,7 @@ class DatabaseAuthStore implements AuthStore {
    * PostgreSQL: the user table locked against other writers, so two admins removing each other
    * cannot both succeed.
    */
-  private async changeUser(what: string, username: string, update: { role: Role } | null): Promise<User> {
+  private async changeUser(what: string, username: string, update: { role: Role } | null, actor: string): Promise<User> {
     const keepsAdmin = update?.role === "admin";
     const lastAdmin = (): ConflictError =>
       new ConflictError(`"${username}" is the only admin: add another admin first (ttp user add <name> --role admin --password-stdin)`, null);
@@ -349,13 +425,15 @@ class DatabaseAuthStore implements AuthStore {
               const others = db.select({ n: count() }).from(su).where(and(eq(su.role, "admin"), ne(su.username, username))).get();
               if (Number(others?.n ?? 0) === 0) throw lastAdmin();
             }
-            return update
+            const written = update
               ? db.update(su).set(update).where(eq(su.username, username)).returning(sqliteUserColumns).get()
               : db.delete(su).where(eq(su.username, username)).returning(sqliteUserColumns).get();
+            if (written) db.insert(sal).values(this.changeLog(actor, current.role, update, username)).run();
+            return written;
           })
           .immediate();
       }
-      return o.db.transaction(async (tx) => {
+      return pgTx(o.pool, async (tx) => {
         await tx.execute(sql`LOCK TABLE ttp_user IN SHARE ROW EXCLUSIVE MODE`);
         const [current] = await tx.select({ role: pu.role }).from(pu).where(eq(pu.username, username));
         if (!current) return undefined;
@@ -366,6 +444,7 @@ class DatabaseAuthStore implements AuthStore {
         const [written] = update
           ? await tx.update(pu).set(update).where(eq(pu.username, username)).returning(pgUserColumns)
           : await tx.delete(pu).where(eq(pu.username, username)).returning(pgUserColumns);
+        if (written) await tx.insert(pal).values(this.changeLog(actor, current.role, update, username));
         return written;
       });
     });

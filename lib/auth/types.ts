@@ -28,6 +28,19 @@ export interface ApiTokenInfo {
   lastUsedAt: string | null;
 }
 
+export const AUTH_ACTIONS = ["user_added", "role_changed", "password_set", "user_removed", "token_created", "token_revoked"] as const;
+export type AuthAction = (typeof AUTH_ACTIONS)[number];
+
+/** One account change. `detail` says what changed (a role, a token's label and id), never a secret. */
+export interface AuthLogEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: AuthAction;
+  username: string;
+  detail: string | null;
+}
+
 export interface NewUserInput {
   username: string;
   password: string;
@@ -52,17 +65,19 @@ export interface AuthStore {
   validateSession(token: string, options?: { renew?: boolean }): Promise<SessionInfo | null>;
   deleteSession(token: string): Promise<void>;
   /** A new API token for scripts (`Authorization: Bearer …`), shown once; only its SHA-256 is stored. */
-  createApiToken(userId: string, label: string): Promise<{ token: string }>;
+  createApiToken(userId: string, label: string, actor: string): Promise<{ token: string }>;
   validateApiToken(token: string): Promise<User | null>;
   /** Sets a new password and ends every session of the user (API tokens stay). NotFoundError, ValidationError. */
-  setPassword(username: string, password: string): Promise<User>;
+  setPassword(username: string, password: string, actor: string): Promise<User>;
   /** Changes the role, effective on the user's next request. NotFoundError; ConflictError when no admin would be left. */
-  setRole(username: string, role: Role): Promise<User>;
+  setRole(username: string, role: Role, actor: string): Promise<User>;
   /** Deletes the user, its sessions and API tokens. NotFoundError; ConflictError when it is the last admin. */
-  removeUser(username: string): Promise<User>;
+  removeUser(username: string, actor: string): Promise<User>;
   /** Every API token, by user name then creation time. */
   listApiTokens(): Promise<ApiTokenInfo[]>;
   /** Revokes the one token whose id starts with `idPrefix` (at least 6 hex digits). NotFoundError; ConflictError when ambiguous. */
-  revokeApiToken(idPrefix: string): Promise<ApiTokenInfo>;
+  revokeApiToken(idPrefix: string, actor: string): Promise<ApiTokenInfo>;
+  /** The account log, newest first: who added, changed or removed which user or token (never a secret). */
+  listAuthLog(options?: { limit?: number; before?: number; username?: string }): Promise<AuthLogEntry[]>;
   close(): Promise<void>;
 }
