@@ -65,7 +65,9 @@ export function openSqliteDatabase(file: string | null, options: MigrationOption
   try {
     // busy_timeout first: switching a fresh file to WAL takes a lock another opener may hold.
     sqlite.pragma("busy_timeout = 5000");
-    if (file !== null) sqlite.pragma("journal_mode = WAL");
+    // SQLite answers SQLITE_BUSY to a journal-mode switch at once, without its busy handler, while
+    // another connection holds the file (e.g. a second process migrating it): retry for a while.
+    if (file !== null) retryWhileBusy(() => sqlite.pragma("journal_mode = WAL"), 15_000);
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
     migrateSqlite(sqlite, options);
@@ -73,6 +75,20 @@ export function openSqliteDatabase(file: string | null, options: MigrationOption
   } catch (err) {
     sqlite.close();
     throw err;
+  }
+}
+
+/** Runs `fn` again (after a few ms) while it fails with SQLITE_BUSY, for at most `ms`. */
+function retryWhileBusy<T>(fn: () => T, ms: number): T {
+  const deadline = Date.now() + ms;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      const busy = (err as { code?: unknown }).code === "SQLITE_BUSY" || /database is locked/.test(String((err as Error)?.message));
+      if (!busy || Date.now() >= deadline) throw err;
+      sleepSync(Math.min(5 * attempt, 50));
+    }
   }
 }
 
