@@ -5,28 +5,19 @@ import { NotFoundError, ValidationError } from "../../lib/errors";
 import { EXIT, UsageError } from "../cli-support";
 import { parseEnv } from "../config";
 
-export const USER_USAGE = [
-  "ttp user add <name> --role viewer|admin --password-stdin",
-  "ttp user list [--json]",
-  "ttp token create <username> --label <text>",
-  "ttp user passwd <name> --password-stdin",
-  "ttp user role <name> viewer|admin",
-  "ttp user remove <name>",
-  "ttp token list [--json]",
-  "ttp token revoke <id>",
-  "ttp user log [--user <name>] [--limit n] [--json]",
-];
 const U = {
-  add: USER_USAGE[0]!,
-  list: USER_USAGE[1]!,
-  tokenCreate: USER_USAGE[2]!,
-  passwd: USER_USAGE[3]!,
-  role: USER_USAGE[4]!,
-  remove: USER_USAGE[5]!,
-  tokenList: USER_USAGE[6]!,
-  tokenRevoke: USER_USAGE[7]!,
-  log: USER_USAGE[8]!,
+  add: "ttp user add <name> --role viewer|admin --password-stdin",
+  list: "ttp user list [--json]",
+  passwd: "ttp user passwd <name> --password-stdin",
+  role: "ttp user role <name> viewer|admin",
+  remove: "ttp user remove <name>",
+  log: "ttp user log [--user <name>] [--limit n] [--json]",
+  tokenCreate: "ttp token create <username> --label <text>",
+  tokenList: "ttp token list [--json]",
+  tokenRevoke: "ttp token revoke <id>",
 };
+
+export const USER_USAGE = Object.values(U);
 
 /** Who a CLI change is recorded as: the OS account that ran it. */
 function cliActor(): string {
@@ -83,11 +74,11 @@ async function userCommand(argv: string[]): Promise<number> {
         options: { role: { type: "string" }, "password-stdin": { type: "boolean" } },
         allowPositionals: true,
       });
-      const username = one(positionals, "user name", USER_USAGE[0]!);
+      const username = one(positionals, "user name", U.add);
       const role = values.role;
-      if (role === undefined || !ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}: ${USER_USAGE[0]}`);
+      if (role === undefined || !ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}: ${U.add}`);
       // Never on the command line: argv is visible to every user of the machine (ps, /proc).
-      if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${USER_USAGE[0]}`);
+      if (!values["password-stdin"]) throw new UsageError(`the password is read from stdin only: ${U.add}`);
       const password = await readPasswordFromStdin(U.add);
       return validated("user add", async () => {
         const user = await withAuthStore((s) => s.createUser({ username, password, role: role as Role }, cliActor()));
