@@ -57,19 +57,29 @@ export async function clientIp(trustProxy: boolean): Promise<string | null> {
 
 export type AuthOutcome = { ok: true; user: User } | { ok: false; status: 401 | 403; message: string };
 
+/** What a route-handler request authenticates with: an Authorization header (bearer token, null when malformed) or else the session cookie. */
+type Credential = { kind: "bearer"; token: string | null } | { kind: "cookie"; token: string | null };
+
+async function credentialOf(request: Request): Promise<Credential> {
+  const authz = request.headers.get("authorization");
+  if (authz) return { kind: "bearer", token: /^Bearer\s+(\S+)$/i.exec(authz)?.[1] ?? null };
+  return { kind: "cookie", token: (await cookies()).get(SESSION_COOKIE)?.value ?? null };
+}
+
+/** The user a credential stands for now, or null; `renew` slides a session (false for re-checks). */
+async function userOf(c: Credential, renew: boolean): Promise<User | null> {
+  if (c.token === null) return null;
+  const { auth } = await getServices();
+  if (c.kind === "bearer") return auth.validateApiToken(c.token);
+  return (await auth.validateSession(c.token, { renew }))?.user ?? null;
+}
+
 /** Route handlers: `Authorization: Bearer <api token>` or the session cookie; then the role check. */
 export async function authenticateRequest(request: Request, role: Role): Promise<AuthOutcome> {
-  const { auth } = await getServices();
-  let user: User | null = null;
-  const authz = request.headers.get("authorization");
-  if (authz) {
-    const m = /^Bearer\s+(\S+)$/i.exec(authz);
-    user = m?.[1] ? await auth.validateApiToken(m[1]) : null;
-    if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
-  } else {
-    const token = (await cookies()).get(SESSION_COOKIE)?.value;
-    user = token ? ((await auth.validateSession(token))?.user ?? null) : null;
-    if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
+  const credential = await credentialOf(request);
+  const user = await userOf(credential, true);
+  if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
+  if (credential.kind === "cookie") {
     // Cookie-authenticated writes must come from our own pages (SameSite=Lax already blocks most cross-site posts).
     if (request.method !== "GET" && request.method !== "HEAD") {
       const origin = request.headers.get("origin");
@@ -88,12 +98,9 @@ export async function authenticateRequest(request: Request, role: Role): Promise
  * activity), so an idle tab still times out.
  */
 export async function credentialCheck(request: Request, role: Role): Promise<() => Promise<boolean>> {
-  const { auth } = await getServices();
-  const authz = request.headers.get("authorization");
-  const bearer = authz ? (/^Bearer\s+(\S+)$/i.exec(authz)?.[1] ?? null) : null;
-  const cookie = authz ? null : ((await cookies()).get(SESSION_COOKIE)?.value ?? null);
+  const credential = await credentialOf(request);
   return async () => {
-    const user = bearer ? await auth.validateApiToken(bearer) : cookie ? ((await auth.validateSession(cookie, { renew: false }))?.user ?? null) : null;
+    const user = await userOf(credential, false);
     return user !== null && hasRole(user, role);
   };
 }

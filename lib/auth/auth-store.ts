@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { and, asc, count, desc, eq, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, like, lt, ne, sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
@@ -327,27 +327,13 @@ class DatabaseAuthStore implements AuthStore {
   }
 
   async listApiTokens(): Promise<ApiTokenInfo[]> {
-    const rows = await this.run("list API tokens", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db
-            .select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt })
-            .from(st)
-            .innerJoin(su, eq(st.userId, su.id))
-            .orderBy(asc(su.username), asc(st.createdAt))
-            .all()
-        : await o.db
-            .select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt })
-            .from(pt)
-            .innerJoin(pu, eq(pt.userId, pu.id))
-            .orderBy(asc(pu.username), asc(pt.createdAt)),
-    );
-    return rows.map(toTokenInfo);
+    return (await this.tokenRows(null)).map(toTokenInfo);
   }
 
   async revokeApiToken(idPrefix: string, actor: string): Promise<ApiTokenInfo> {
     const prefix = typeof idPrefix === "string" ? idPrefix.trim().toLowerCase() : "";
     if (!TOKEN_ID_PREFIX.test(prefix)) throwIfInvalid([issue("id", "a token id is 6 to 64 hex digits, as `ttp token list` shows it", "api token")]);
-    const matches = (await this.listApiTokensWithFullId()).filter((t) => t.fullId.startsWith(prefix));
+    const matches = (await this.tokenRows(prefix)).map((r) => ({ ...toTokenInfo(r), fullId: r.id }));
     if (matches.length === 0) throw new NotFoundError(`no API token with id ${prefix}`);
     if (matches.length > 1) throw new ConflictError(`${matches.length} API tokens have ids starting with ${prefix}: give more digits`, null);
     const target = matches[0] as ApiTokenInfo & { fullId: string };
@@ -395,13 +381,25 @@ class DatabaseAuthStore implements AuthStore {
     return update ? this.logRow(actor, "role_changed", username, `${from} → ${update.role}`) : this.logRow(actor, "user_removed", username, `was ${from}; sessions and API tokens removed`);
   }
 
-  private async listApiTokensWithFullId(): Promise<(ApiTokenInfo & { fullId: string })[]> {
-    const rows = await this.run("list API tokens", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db.select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt }).from(st).innerJoin(su, eq(st.userId, su.id)).all()
-        : await o.db.select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt }).from(pt).innerJoin(pu, eq(pt.userId, pu.id)),
-    );
-    return rows.map((r) => ({ ...toTokenInfo(r), fullId: r.id }));
+  /** API tokens with their owner's name, by user then creation time; only ids starting with `idPrefix` (validated hex) when given. */
+  private tokenRows(idPrefix: string | null): Promise<{ id: string; username: string; label: string; createdAt: string; lastUsedAt: string | null }[]> {
+    return this.run("list API tokens", async (o) => {
+      if (o.dialect === "sqlite") {
+        return o.db
+          .select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt })
+          .from(st)
+          .innerJoin(su, eq(st.userId, su.id))
+          .where(idPrefix === null ? undefined : like(st.id, `${idPrefix}%`))
+          .orderBy(asc(su.username), asc(st.createdAt))
+          .all();
+      }
+      return o.db
+        .select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt })
+        .from(pt)
+        .innerJoin(pu, eq(pt.userId, pu.id))
+        .where(idPrefix === null ? undefined : like(pt.id, `${idPrefix}%`))
+        .orderBy(asc(pu.username), asc(pt.createdAt));
+    });
   }
 
   /**

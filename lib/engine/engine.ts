@@ -135,10 +135,7 @@ function matchInput(value: string): Buffer {
   }
   const buf = pool;
   // Long values: Buffer#write is native and copies one-byte strings at memcpy speed.
-  if (len > SHORT_VALUE) {
-    const n = buf.write(value, 0, "utf8");
-    return n > MAX_CACHED_VIEW ? buf.subarray(0, n) : (poolViews[n] ?? (poolViews[n] = buf.subarray(0, n)));
-  }
+  if (len > SHORT_VALUE) return poolView(buf.write(value, 0, "utf8"));
   let n = len;
   for (let i = 0; i < len; i++) {
     const c = value.charCodeAt(i);
@@ -148,8 +145,13 @@ function matchInput(value: string): Buffer {
     }
     buf[i] = c;
   }
-  if (n > MAX_CACHED_VIEW) return buf.subarray(0, n);
-  return poolViews[n] ?? (poolViews[n] = buf.subarray(0, n));
+  return poolView(n);
+}
+
+/** The first `n` bytes of the pool, as a view cached per length up to MAX_CACHED_VIEW. */
+function poolView(n: number): Buffer {
+  if (n > MAX_CACHED_VIEW) return pool.subarray(0, n);
+  return poolViews[n] ?? (poolViews[n] = pool.subarray(0, n));
 }
 
 /** Indices from RE2.Set.match in ascending order (the binding sorts them; this only checks). */
