@@ -19,6 +19,16 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
   const user = await requireUser();
   const { id } = await params;
   const { store, env, logger, workerDb } = await getServices();
+  // How noisy the rule is across workers (their reports, SPEC §5), read alongside the rule; a failure only hides the line.
+  const firingRead = workerDb
+    ? workerDb.ruleStatsFor(id).then(
+        (rows) => noisyRules(rows, 1)[0] ?? null,
+        (err: unknown) => {
+          logger.warn("rule page: reading the workers' fire counts failed", { error: errorMessage(err) });
+          return undefined;
+        },
+      )
+    : Promise.resolve(undefined);
   const fromSeq = await liveCursor(store);
   let rule: RuleRecord;
   try {
@@ -27,16 +37,7 @@ export default async function RulePage({ params }: { params: Promise<{ id: strin
     if (isTtpError(err) && err.code === "NOT_FOUND") notFound();
     throw err;
   }
-  // How noisy the rule is across workers (their reports, SPEC §5); a failure only hides the line.
-  const firing = workerDb
-    ? await workerDb.ruleStatsFor(rule.ruleId).then(
-        (rows) => noisyRules(rows, 1)[0] ?? null,
-        (err: unknown) => {
-          logger.warn("rule page: reading the workers' fire counts failed", { error: errorMessage(err) });
-          return undefined;
-        },
-      )
-    : undefined;
+  const firing = await firingRead;
   const isAdmin = hasRole(user, "admin");
   preloadMonaco((err) => logger.warn("cannot list Monaco's files to preload", { error: errorMessage(err) }));
   const m = rule.rule.match;
