@@ -70,8 +70,21 @@ function attackName(id: string): string | null {
   return parent ? `${parent.name}: ${t.name}` : t.name;
 }
 
-function fieldAt(context: string, key: string): EditorField | undefined {
-  return shared.schema?.fields.find((f) => f.context === context && f.key === key);
+/** The analyzer named by a match mapping's `kind:` sibling, if the engine has one. */
+function analyzerOf(context: string, siblings: Record<string, string>) {
+  if (context !== "match" || !siblings.kind) return undefined;
+  const kind = siblings.kind.replace(/^["']|["']$/g, "");
+  return shared.schema?.analyzers.find((a) => a.kind === kind);
+}
+
+function fieldAt(context: string, key: string, siblings: Record<string, string> = {}): EditorField | undefined {
+  const analyzer = analyzerOf(context, siblings);
+  return analyzer?.params.find((f) => f.key === key) ?? shared.schema?.fields.find((f) => f.context === context && f.key === key);
+}
+
+function analyzerDoc(a: { kind: string; family: string; summary: string; reads: string[]; params: EditorField[] }): string {
+  const params = a.params.map((p) => `- \`${p.key}\` (${p.type}) ${p.description}`).join("\n");
+  return `**${a.kind}** (${a.family})\n\n${a.summary}\n\nReads: ${a.reads.map((r) => `\`${r}\``).join(", ") || "—"}${params ? `\n\nParameters:\n${params}` : ""}`;
 }
 
 const SNIPPETS: Record<string, string> = {
@@ -114,7 +127,8 @@ function registerProviders(monaco: Monaco): void {
       const tok = tokenAround(line.slice(0, position.column - 1), position.column);
       const range: IRange = { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: tok.start, endColumn: position.column };
       const attack = shared.attack;
-      const keyFields = ctx.kind === "key" ? schema.fields.filter((f) => f.context === ctx.container) : [];
+      const analyzer = ctx.kind === "key" ? analyzerOf(ctx.container, ctx.siblings) : undefined;
+      const keyFields = ctx.kind === "key" ? (analyzer ? analyzer.params : schema.fields.filter((f) => f.context === ctx.container)) : [];
 
       if (keyFields.length > 0) {
         return {
@@ -137,7 +151,16 @@ function registerProviders(monaco: Monaco): void {
         schema.sourceKinds.map((k) => ({ label: k, kind: CompletionItemKind.EnumMember, insertText: k, range, documentation: "A known source kind (SPEC §1.1)." }));
       if (key === "applies_to" || key === "source_kind") return { suggestions: sourceKindItems() };
       if (key === "kind" && ctx.container === "match") {
-        return { suggestions: [{ label: "lifter:", kind: CompletionItemKind.Value, insertText: "lifter:${1:name}", insertTextRules: CompletionItemInsertTextRule.InsertAsSnippet, range, documentation: 'Analyzer match, "lifter:<name>"; other keys are its parameters.' }] };
+        return {
+          suggestions: schema.analyzers.map((a) => ({
+            label: { label: a.kind, description: a.family },
+            kind: CompletionItemKind.EnumMember,
+            insertText: a.kind,
+            filterText: `${a.kind} ${a.summary}`,
+            documentation: { value: analyzerDoc(a) },
+            range,
+          })),
+        };
       }
       if (!attack) return { suggestions: [] };
       const techniques = [...attack.techniques.keys()];
@@ -176,7 +199,11 @@ function registerProviders(monaco: Monaco): void {
       const info = analyseLine(line);
       if (info.key === null || position.column < info.col + 1 || position.column > info.col + 1 + info.key.length) return null;
       const ctx = yamlContext(model.getLinesContent(), ln - 1, info.col + 1);
-      const f = fieldAt(ctx.container, info.key);
+      if (info.key === "kind" && ctx.container === "match") {
+        const a = analyzerOf("match", { kind: info.value ?? "" });
+        if (a) return { range: { startLineNumber: ln, endLineNumber: ln, startColumn: info.col + 1, endColumn: line.length + 1 }, contents: [{ value: analyzerDoc(a) }] };
+      }
+      const f = fieldAt(ctx.container, info.key, ctx.siblings);
       if (!f) return null;
       return {
         range: { startLineNumber: ln, endLineNumber: ln, startColumn: info.col + 1, endColumn: info.col + 1 + info.key.length },
@@ -209,7 +236,7 @@ export interface RuleEditorHandle {
 }
 
 export function RuleEditor(props: {
-  /** Model URI path, one per rule (e.g. "R0042.yaml"). */
+  /** Model URI path, one per rule (e.g. "R1042.yaml"). */
   path: string;
   /** The draft. The editor is uncontrolled while typing (feeding each keystroke back races fast typing); */
   value: string;

@@ -11,10 +11,22 @@ export interface EditorField {
   required: boolean;
 }
 
+/** One `lifter:` kind the engine evaluates, for completion and hover (from its zod parameter schema). */
+export interface EditorAnalyzer {
+  kind: string;
+  family: string;
+  summary: string;
+  /** Its parameters under `match:` (context "match"). */
+  params: EditorField[];
+  /** Payload fields it reads. */
+  reads: string[];
+}
+
 /** What the editor's completion and hover know about rule documents (small; passed as a prop). */
 export interface EditorSchema {
   fields: EditorField[];
   sourceKinds: string[];
+  analyzers: EditorAnalyzer[];
 }
 
 /** The bundled ATT&CK catalog, compact, as /api/attack-catalog serves it. */

@@ -1,7 +1,9 @@
 import "server-only";
+import { z } from "zod";
+import { ANALYZER_SPECS } from "../../lib/rules/analyzers";
 import { ruleJsonSchema } from "../../lib/rules/schema";
 import { KNOWN_SOURCE_KINDS } from "../../lib/rules/types";
-import type { EditorField, EditorSchema } from "../_lib/rule-editor-types";
+import type { EditorAnalyzer, EditorField, EditorSchema } from "../_lib/rule-editor-types";
 
 type JsonSchema = {
   type?: string;
@@ -63,7 +65,12 @@ export function editorSchema(): EditorSchema {
   if (!cached) {
     const fields: EditorField[] = [];
     walk(ruleJsonSchema() as JsonSchema, "", fields);
-    cached = { fields, sourceKinds: [...KNOWN_SOURCE_KINDS] };
+    const analyzers: EditorAnalyzer[] = [...ANALYZER_SPECS.values()].map((spec) => {
+      const params: EditorField[] = [];
+      walk(z.toJSONSchema(spec.params, { io: "input", unrepresentable: "any" }) as JsonSchema, "match", params);
+      return { kind: spec.kind, family: spec.family, summary: spec.summary, params, reads: [...spec.reads] };
+    });
+    cached = { fields, sourceKinds: [...KNOWN_SOURCE_KINDS], analyzers };
   }
   return cached;
 }

@@ -97,6 +97,16 @@ export async function runWorker(argv: string[]): Promise<number> {
   const threads = parseInteger("threads", values.threads, 0, 64) ?? 0;
   const matchCacheEntries = parseInteger("match-cache", values["match-cache"], 0, 1_000_000);
   const drainTimeoutMs = parseDuration("drain-timeout", values["drain-timeout"], 10_000);
+  const artifactsDir = env.TTP_ARTIFACTS_DIR === undefined ? undefined : path.resolve(env.TTP_ARTIFACTS_DIR);
+  if (artifactsDir !== undefined) {
+    let isDir = false;
+    try {
+      isDir = statSync(artifactsDir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw new UsageError(`TTP_ARTIFACTS_DIR ${artifactsDir}: not a directory (set it to DECNET's artifacts root, or unset it)`);
+  }
 
   const eventsPath = values.events ?? "-";
   if (values.follow && eventsPath === "-") throw new UsageError("--follow needs --events <file> (stdin is read until it ends anyway)");
@@ -162,6 +172,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     minConfidence,
     threads,
     ...(matchCacheEntries === undefined ? {} : { matchCacheEntries }),
+    ...(artifactsDir === undefined ? {} : { artifactsDir }),
     reportIntervalMs: env.TTP_RULE_STORE === "database" ? reportIntervalMs : 0,
     traceApplied,
     drainTimeoutMs,

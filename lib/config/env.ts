@@ -19,6 +19,9 @@ export const TtpEnv = z.object({
   // Password of the `admin` user `npm start` creates when there are no users yet (random when unset);
   // checked against the password policy only then (bin/seed-admin.ts).
   TTP_ADMIN_PASSWORD: z.string().optional(),
+  // Workers only: root of DECNET's artifacts store; e-mail analyzers may read message bodies under
+  // <root>/<decky_id>/smtp/ (never outside it). Unset: no file is ever read.
+  TTP_ARTIFACTS_DIR: z.string().min(1, { message: "TTP_ARTIFACTS_DIR must be a directory path (or unset)" }).optional(),
 });
 export type TtpEnv = z.infer<typeof TtpEnv>;
 

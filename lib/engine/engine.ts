@@ -3,6 +3,8 @@ import { withState } from "../rules/compiled";
 import { fieldFor } from "../rules/match-event";
 import type { CompiledRule } from "../rules/types";
 import type { RuleState } from "../state/rule-state";
+import { analyzerFor, familyRank, prepareAnalyzer, type PreparedAnalyzer } from "./analyzers";
+import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Decision } from "./analyzers/types";
 import { evidenceExtractor, internKey, type EvidenceExtractor } from "./evidence";
 import { DEFAULT_CAPACITY, MatchCache, newTotals, type Hits, type MatchCacheStats, type MatchCacheTotals } from "./match-cache";
 import { NameSuffix, type Uuidv5Builder } from "./sha1-uuid";
@@ -162,9 +164,48 @@ function ascending(hits: number[]): number[] {
   return hits;
 }
 
+/** An analyzer rule as the hot path needs it for one source kind (cf. Plan). */
+interface AnalyzerPlan {
+  readonly rule: CompiledRule;
+  readonly kind: string;
+  readonly prepared: PreparedAnalyzer;
+  /** The rule's evidence_fields (own properties of the payload only). */
+  readonly evidenceKeys: readonly string[];
+  readonly emits: readonly AnalyzerEmitPlan[];
+  readonly until: number;
+  readonly disabled: boolean;
+  /** The clip of the stamped state (1 when none). */
+  readonly cap: number;
+  readonly identity: boolean;
+}
+
+interface AnalyzerEmitPlan {
+  readonly tactic: string;
+  readonly technique_id: string;
+  readonly sub_technique_id: string | null;
+  /** As written in the rule. */
+  readonly base: number;
+  readonly idSuffix: NameSuffix;
+}
+
 interface Snapshot {
   readonly byId: ReadonlyMap<string, CompiledRule>;
   readonly byKind: ReadonlyMap<string, readonly FieldGroup[]>;
+  /** Analyzer rules per source kind, in upstream's family order, then by rule id. */
+  readonly analyzers: ReadonlyMap<string, readonly AnalyzerPlan[]>;
+}
+
+/** Per `lifter:` kind: events on which a read field was ill-typed (SKIP), and predicate failures. */
+export interface AnalyzerCounts {
+  skipped: number;
+  errors: number;
+}
+
+/** A predicate that threw: contained to that rule and event (the other rules' tags still come out). */
+export interface AnalyzerFailure {
+  ruleId: string;
+  kind: string;
+  message: string;
 }
 
 export interface EngineOptions {
@@ -177,6 +218,13 @@ export interface EngineOptions {
    * Default 4096.
    */
   matchCacheEntries?: number;
+  /**
+   * Reads an e-mail body from the artifacts store for an event's payload (decky_id, stored_as),
+   * or null. Workers only (TTP_ARTIFACTS_DIR); called at most once per event, lazily.
+   */
+  emailBodyReader?: (payload: Readonly<Record<string, unknown>>) => string | null;
+  /** Told about every predicate that throws (after it is counted). */
+  onAnalyzerError?: (failure: AnalyzerFailure) => void;
 }
 
 export interface EngineStats {
@@ -188,7 +236,9 @@ export interface EngineStats {
   matchCache: MatchCacheStats;
 }
 
-const EMPTY: Snapshot = { byId: new Map(), byKind: new Map() };
+const EMPTY: Snapshot = { byId: new Map(), byKind: new Map(), analyzers: new Map() };
+const NO_PLANS: readonly AnalyzerPlan[] = Object.freeze([]);
+const MAX_KEPT_FAILURES = 10;
 
 /**
  * Evaluates events against an index of compiled rules by source kind. Every mutation builds a
@@ -205,9 +255,16 @@ export class Engine {
   /** Evidence of the event being evaluated and its extractor: tags of rules with equal key lists share it. */
   private evidenceOf: EvidenceExtractor | null = null;
   private evidence: Record<string, unknown> | null = null;
+  private readonly counts = new Map<string, AnalyzerCounts>();
+  /** The first predicate failures since the last takeAnalyzerFailures() (bounded). */
+  private failures: AnalyzerFailure[] = [];
+  private readonly onAnalyzerError: ((failure: AnalyzerFailure) => void) | null;
+  private readonly ctx: EvalContext;
 
   constructor(options: EngineOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.onAnalyzerError = options.onAnalyzerError ?? null;
+    this.ctx = new EvalContext(options.emailBodyReader ?? null);
     this.owns = options.owns ?? (() => true);
     const entries = options.matchCacheEntries ?? DEFAULT_CAPACITY;
     if (!Number.isInteger(entries) || entries < 0) throw new RangeError(`matchCacheEntries must be a non-negative integer, got ${entries}`);
@@ -218,7 +275,7 @@ export class Engine {
   replaceAll(rules: Iterable<CompiledRule>): void {
     const byId = new Map<string, CompiledRule>();
     for (const r of rules) if (this.owns(r)) byId.set(r.ruleId, r);
-    this.snapshot = { byId, byKind: buildIndex(byId.values(), this.cache) };
+    this.snapshot = { byId, byKind: buildIndex(byId.values(), this.cache), analyzers: buildAnalyzerIndex(byId.values()) };
   }
 
   /** Installs or replaces one rule (with the state stamped in it); returns false if not owned. */
@@ -265,7 +322,16 @@ export class Engine {
         groups.map((g) => (g.plans.some((p) => p.rule === prev) ? { ...g, plans: g.plans.map((p) => (p.rule === prev ? planFor(next, kind) : p)) } : g)),
       );
     }
-    this.snapshot = { byId, byKind };
+    let analyzers = this.snapshot.analyzers;
+    if (prev.match.type === "analyzer") {
+      const m = new Map(analyzers);
+      for (const kind of prev.appliesTo) {
+        const plans = m.get(kind);
+        if (plans) m.set(kind, plans.map((p) => (p.rule === prev ? (analyzerPlanFor(next, kind) ?? p) : p)));
+      }
+      analyzers = m;
+    }
+    this.snapshot = { byId, byKind, analyzers };
     return true;
   }
 
@@ -287,6 +353,20 @@ export class Engine {
     return { lookups: t.lookups, hits: t.hits, bypassed: t.bypassed };
   }
 
+  /** The predicate failures (at most 10) since the last call; the counts in analyzerCounts() are exact. */
+  takeAnalyzerFailures(): AnalyzerFailure[] {
+    const f = this.failures;
+    if (f.length > 0) this.failures = [];
+    return f;
+  }
+
+  /** Per-kind analyzer counters since the engine was created (a copy). */
+  analyzerCounts(): Map<string, AnalyzerCounts> {
+    const out = new Map<string, AnalyzerCounts>();
+    for (const [k, c] of this.counts) out.set(k, { skipped: c.skipped, errors: c.errors });
+    return out;
+  }
+
   stats(): EngineStats {
     let patternRules = 0;
     for (const r of this.snapshot.byId.values()) if (r.match.type === "pattern") patternRules++;
@@ -301,29 +381,132 @@ export class Engine {
    * `nowMs` (default: the clock, read only if a matching rule has an expiry) resolves expiry.
    */
   evaluate(event: TtpEvent, nowMs?: number): Tag[] {
-    const groups = this.snapshot.byKind.get(event.source_kind);
-    if (groups === undefined) return [];
+    const snapshot = this.snapshot;
+    const groups = snapshot.byKind.get(event.source_kind);
+    const analyzers = snapshot.analyzers.get(event.source_kind);
+    if (groups === undefined && analyzers === undefined) return [];
     const payload = event.payload;
     let tags: Tag[] | null = null;
-    for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi] as FieldGroup;
-      const value = payload[g.field];
-      if (typeof value !== "string") continue;
-      const hits = g.matcher.hits(value);
-      for (let k = 0; k < hits.length; k++) tags = this.emit(g.plans[hits[k] as number] as Plan, event, nowMs, tags);
+    if (groups !== undefined) {
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi] as FieldGroup;
+        const value = payload[g.field];
+        if (typeof value !== "string") continue;
+        const hits = g.matcher.hits(value);
+        for (let k = 0; k < hits.length; k++) tags = this.emit(g.plans[hits[k] as number] as Plan, event, nowMs, tags);
+      }
     }
+    if (analyzers !== undefined) tags = this.runAnalyzers(analyzers, event, nowMs, tags);
     return tags ?? [];
+  }
+
+  /** Analyzer rules of the event's kind, in order: state gate, predicate (contained), tags. */
+  private runAnalyzers(plans: readonly AnalyzerPlan[], event: TtpEvent, nowMs: number | undefined, tags: Tag[] | null): Tag[] | null {
+    const ctx = this.ctx;
+    ctx.begin(event.payload);
+    try {
+      for (let i = 0; i < plans.length; i++) {
+        const plan = plans[i] as AnalyzerPlan;
+        let expired = false;
+        if (plan.until !== Infinity) expired = (nowMs ?? this.clock()) >= plan.until;
+        if (plan.disabled && !expired) continue;
+        if (plan.identity && (event.identity_uuid === undefined || event.identity_uuid === null)) continue;
+        const outcome = this.outcomeOf(plan, event.payload);
+        if (outcome === null || outcome === SKIP) continue;
+        if (tags === null) {
+          this.ids.setPrefix(event.source_kind, event.source_id);
+          this.evidenceOf = null;
+        }
+        const cap = expired ? 1 : plan.cap;
+        const out: Tag[] = tags ?? [];
+        if ("decisions" in outcome) {
+          for (const e of plan.emits) {
+            const d = decisionFor(outcome.decisions, e.technique_id);
+            if (d !== null) out.push(this.analyzerTag(plan, e, event, e.base * d.multiplier, cap, d.evidence));
+          }
+        } else {
+          for (const e of plan.emits) out.push(this.analyzerTag(plan, e, event, e.base, cap, outcome.evidence));
+        }
+        if (out.length > 0) tags = out;
+      }
+    } finally {
+      ctx.end();
+    }
+    return tags;
+  }
+
+  /** The predicate's outcome; SKIP and throws are counted per kind (a throw is reported, never propagated). */
+  private outcomeOf(plan: AnalyzerPlan, payload: Readonly<Record<string, unknown>>): AnalyzerOutcome {
+    const ctx = this.ctx;
+    ctx.keys = plan.evidenceKeys;
+    let outcome: AnalyzerOutcome;
+    try {
+      outcome = plan.prepared.analyzer.evaluate(plan.prepared.config, payload, ctx);
+    } catch (err) {
+      this.count(plan.kind).errors++;
+      const failure = { ruleId: plan.rule.ruleId, kind: plan.kind, message: err instanceof Error ? err.message : String(err) };
+      if (this.failures.length < MAX_KEPT_FAILURES) this.failures.push(failure);
+      this.onAnalyzerError?.(failure);
+      return null;
+    }
+    if (outcome === SKIP) this.count(plan.kind).skipped++;
+    return outcome;
+  }
+
+  private count(kind: string): AnalyzerCounts {
+    let c = this.counts.get(kind);
+    if (c === undefined) {
+      c = { skipped: 0, errors: 0 };
+      this.counts.set(kind, c);
+    }
+    return c;
+  }
+
+  private analyzerTag(plan: AnalyzerPlan, e: AnalyzerEmitPlan, event: TtpEvent, computed: number, cap: number, evidence: Record<string, unknown>): Tag {
+    let confidence = computed < cap ? computed : cap;
+    // Intel multipliers are unbounded upstream (a score of 200 doubles the base): a tag's confidence stays in [0, 1].
+    if (!(confidence >= 0)) confidence = 0;
+    else if (confidence > 1) confidence = 1;
+    return {
+      uuid: this.ids.withNameSuffix(e.idSuffix),
+      source_kind: event.source_kind,
+      source_id: event.source_id,
+      attacker_uuid: plan.identity ? null : (event.attacker_uuid ?? null),
+      identity_uuid: event.identity_uuid ?? null,
+      session_id: event.session_id ?? null,
+      decky_id: event.decky_id ?? null,
+      tactic: e.tactic,
+      technique_id: e.technique_id,
+      sub_technique_id: e.sub_technique_id,
+      confidence,
+      rule_id: plan.rule.ruleId,
+      rule_version: plan.rule.ruleVersion,
+      evidence,
+    };
   }
 
   /** Ids of the rules that would fire on the event (ignores state). */
   matchingRuleIds(event: TtpEvent): string[] {
-    const groups = this.snapshot.byKind.get(event.source_kind);
-    if (!groups) return [];
     const out: string[] = [];
-    for (const g of groups) {
+    for (const g of this.snapshot.byKind.get(event.source_kind) ?? []) {
       const value = event.payload[g.field];
       if (typeof value !== "string") continue;
       for (const i of g.matcher.hits(value)) out.push((g.plans[i] as Plan).rule.ruleId);
+    }
+    const plans = this.snapshot.analyzers.get(event.source_kind) ?? NO_PLANS;
+    if (plans.length > 0) {
+      this.ctx.begin(event.payload);
+      try {
+        for (const plan of plans) {
+          if (plan.identity && (event.identity_uuid === undefined || event.identity_uuid === null)) continue;
+          const o = this.outcomeOf(plan, event.payload);
+          if (o === null || o === SKIP) continue;
+          if ("decisions" in o && !plan.emits.some((e) => decisionFor(o.decisions, e.technique_id) !== null)) continue;
+          out.push(plan.rule.ruleId);
+        }
+      } finally {
+        this.ctx.end();
+      }
     }
     return out.sort();
   }
@@ -376,13 +559,17 @@ export class Engine {
 
   private swap(byId: Map<string, CompiledRule>, kinds: Set<string>): void {
     const byKind = new Map(this.snapshot.byKind);
+    const analyzers = new Map(this.snapshot.analyzers);
     for (const kind of kinds) {
       const rules = [...byId.values()].filter((r) => r.appliesTo.has(kind));
       const groups = buildGroups(kind, rules, this.cache);
       if (groups.length === 0) byKind.delete(kind);
       else byKind.set(kind, groups);
+      const plans = buildAnalyzerPlans(kind, rules);
+      if (plans.length === 0) analyzers.delete(kind);
+      else analyzers.set(kind, plans);
     }
-    this.snapshot = { byId, byKind };
+    this.snapshot = { byId, byKind, analyzers };
   }
 }
 
@@ -428,4 +615,113 @@ function buildGroups(kind: string, rules: CompiledRule[], cache: CacheConfig): F
     groups.push({ field, matcher: new GroupMatcher(sources, cache), plans });
   }
   return groups;
+}
+
+/** The decision for a technique, or null (intel: an emits entry without a decision emits nothing). */
+function decisionFor(decisions: readonly Decision[], technique: string): Decision | null {
+  for (let i = 0; i < decisions.length; i++) if ((decisions[i] as Decision).technique === technique) return decisions[i] as Decision;
+  return null;
+}
+
+/**
+ * The services a predicate gets (AnalyzerContext), one reused object per engine: the evidence
+ * keys of the rule being evaluated and the event's e-mail body, read from disk at most once.
+ */
+class EvalContext implements AnalyzerContext {
+  keys: readonly string[] = [];
+  private payload: Readonly<Record<string, unknown>> | null = null;
+  private body: string | null | undefined = undefined;
+
+  constructor(private readonly reader: ((payload: Readonly<Record<string, unknown>>) => string | null) | null) {}
+
+  begin(payload: Readonly<Record<string, unknown>>): void {
+    this.payload = payload;
+    this.body = undefined;
+  }
+
+  end(): void {
+    this.payload = null;
+    this.body = undefined;
+  }
+
+  copied(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const p = this.payload;
+    if (p === null) return out;
+    for (const k of this.keys) {
+      if (Object.prototype.hasOwnProperty.call(p, k) && p[k] !== undefined) {
+        // defineProperty: a key such as "__proto__" becomes data, never the prototype.
+        Object.defineProperty(out, k, { value: p[k], enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return out;
+  }
+
+  emailBodyFromDisk(): string | null {
+    if (this.body !== undefined) return this.body;
+    let body: string | null = null;
+    if (this.reader !== null && this.payload !== null) {
+      try {
+        body = this.reader(this.payload);
+      } catch {
+        body = null; // the reader reports nothing per event; an unreadable artifact is no body
+      }
+    }
+    this.body = body;
+    return body;
+  }
+}
+
+function analyzerPlanFor(rule: CompiledRule, kind: string): AnalyzerPlan | null {
+  if (rule.match.type !== "analyzer") return null;
+  const prepared = prepareAnalyzer(rule.match);
+  if (prepared === null) return null;
+  const state = rule.state as RuleState | null | undefined;
+  const expiresAt = state?.expires_at != null ? Date.parse(state.expires_at) : NaN;
+  const cap = state?.state === "clipped" && state.confidence_max !== null && state.confidence_max < 1 ? state.confidence_max : 1;
+  return {
+    rule,
+    kind: rule.match.kind,
+    prepared,
+    evidenceKeys: [...new Set(rule.evidenceFields)],
+    emits: rule.emits.map((e) => ({
+      tactic: e.tactic,
+      technique_id: e.technique_id,
+      sub_technique_id: e.sub_technique_id,
+      base: e.confidence,
+      idSuffix: new NameSuffix(tagIdSuffix(rule.ruleId, rule.ruleVersion, e.technique_id, e.sub_technique_id)),
+    })),
+    until: Number.isFinite(expiresAt) ? expiresAt : Infinity,
+    disabled: state?.state === "disabled",
+    cap,
+    identity: prepared.analyzer.anchor === "identity",
+  };
+}
+
+function buildAnalyzerPlans(kind: string, rules: readonly CompiledRule[]): AnalyzerPlan[] {
+  const plans: AnalyzerPlan[] = [];
+  for (const r of rules) {
+    const p = analyzerPlanFor(r, kind);
+    if (p !== null) plans.push(p);
+  }
+  plans.sort((a, b) => familyRank(a.kind) - familyRank(b.kind) || (a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0));
+  return plans;
+}
+
+function buildAnalyzerIndex(rules: Iterable<CompiledRule>): Map<string, AnalyzerPlan[]> {
+  const perKind = new Map<string, CompiledRule[]>();
+  for (const r of rules) {
+    if (r.match.type !== "analyzer" || analyzerFor(r.match.kind) === undefined) continue;
+    for (const kind of r.appliesTo) {
+      const list = perKind.get(kind) ?? [];
+      list.push(r);
+      perKind.set(kind, list);
+    }
+  }
+  const out = new Map<string, AnalyzerPlan[]>();
+  for (const [kind, list] of perKind) {
+    const plans = buildAnalyzerPlans(kind, list);
+    if (plans.length > 0) out.set(kind, plans);
+  }
+  return out;
 }

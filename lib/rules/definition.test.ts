@@ -29,8 +29,8 @@ describe("stored definitions", () => {
   });
 
   it("are ignored when absent, malformed or from another format version", () => {
-    const text = readFileSync(path.join(PACK, "R0001.yaml"), "utf8");
-    const rule = compileRule(text, { source: "R0001" });
+    const text = readFileSync(path.join(PACK, "R1001.yaml"), "utf8");
+    const rule = compileRule(text, { source: "R1001" });
     expect(compileFromDefinition(null, text)).toBeNull();
     expect(compileFromDefinition("{nope", text)).toBeNull();
     expect(compileFromDefinition(definitionJson(rule).replace(DEFINITION_FORMAT, "0/0"), text)).toBeNull();

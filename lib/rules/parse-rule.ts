@@ -3,7 +3,11 @@ import { findTactic, findTechnique } from "../attack/catalog";
 import type { ValidationIssue } from "../errors";
 import { ValidationError } from "../errors";
 import { defaultState, type RuleState } from "../state/rule-state";
-import { fieldFor, matchesEvent } from "./match-event";
+import { Engine } from "../engine/engine";
+import { explainAnalyzer } from "../engine/analyzers";
+import { withState } from "./compiled";
+import { fieldFor } from "./match-event";
+import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
 import { compilePattern } from "./pattern";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
@@ -134,6 +138,10 @@ export function parseRule(yamlText: string, options: ParseRuleOptions): ParseRul
     }
   }
 
+  if (rawMatch && typeof rawMatch === "object" && typeof rawMatch.kind === "string" && rawMatch.pattern === undefined) {
+    analyzerIssues(rawMatch.kind, analyzerParams(rawMatch), doc, lineCounter, yamlText, locate, push);
+  }
+
   if (!parsed.success || issues.some((i) => i.severity === "error")) return { rule: null, issues };
 
   const d = parsed.data;
@@ -197,42 +205,47 @@ export interface RuleTestFailure {
   message: string;
 }
 
+/** Ids the `tests:` examples' events carry (examples hold only a payload; identity analyzers need an identity id). */
+export const TEST_EVENT_IDS = Object.freeze({ attacker_uuid: "tests-attacker", identity_uuid: "tests-identity" });
+
 /**
- * Runs the rule's `tests:` examples (SPEC §1.2) with the engine's matching semantics and the
- * default state: a positive example must emit every expected technique id, a negative one
- * (empty expect) nothing.
+ * Runs the rule's `tests:` examples (SPEC §1.2) with the real engine (pattern and analyzer rules
+ * alike; never reading files) and the default state: a positive example must emit every expected
+ * technique id, a negative one (empty expect) nothing.
  */
 export function runRuleTests(rule: CompiledRule): RuleTestFailure[] {
   const failures: RuleTestFailure[] = [];
-  if (rule.match.type !== "pattern") return failures;
+  if (rule.tests.length === 0) return failures;
+  const engine = new Engine({ matchCacheEntries: 0 });
+  engine.replaceAll([withState(rule, defaultState())]);
   const firstKind = [...rule.appliesTo][0] ?? "";
   for (const t of rule.tests) {
     const kind = t.event.source_kind ?? firstKind;
-    const fired = matchesEvent(rule, kind, t.event.payload);
+    const tags = engine.evaluate({ source_kind: kind, source_id: `tests[${t.index}]`, ...TEST_EVENT_IDS, payload: { ...t.event.payload } });
     const emitted = new Set<string>();
-    if (fired) {
-      for (const e of rule.emits) {
-        emitted.add(e.technique_id);
-        if (e.sub_technique_id) emitted.add(e.sub_technique_id);
-      }
+    for (const tag of tags) {
+      emitted.add(tag.technique_id);
+      if (tag.sub_technique_id) emitted.add(tag.sub_technique_id);
     }
+    const fired = tags.length > 0;
     const where = `tests[${t.index}]`;
     if (t.expect.length === 0) {
-      if (fired) failures.push({ index: t.index, line: t.line, column: t.column, message: `${where}: negative example matched but must not (${describeField(rule, kind, t.event.payload)})` });
+      if (fired) failures.push({ index: t.index, line: t.line, column: t.column, message: `${where}: negative example matched but must not (${describeField(rule, kind, t.event.payload, [...emitted])})` });
       continue;
     }
     const missing = t.expect.filter((id) => !emitted.has(id));
     if (missing.length > 0) {
-      const why = fired ? `the rule emits ${[...emitted].join(", ")}` : `no match (${describeField(rule, kind, t.event.payload)})`;
+      const why = fired ? `the rule emits ${[...emitted].join(", ")}` : `no match (${describeField(rule, kind, t.event.payload, [])})`;
       failures.push({ index: t.index, line: t.line, column: t.column, message: `${where}: expected ${missing.join(", ")} but ${why}` });
     }
   }
   return failures;
 }
 
-function describeField(rule: CompiledRule, kind: string, payload: Readonly<Record<string, unknown>>): string {
+function describeField(rule: CompiledRule, kind: string, payload: Readonly<Record<string, unknown>>, emitted: readonly string[]): string {
   if (!rule.appliesTo.has(kind)) return `source kind "${kind}" is not in applies_to`;
-  const field = fieldFor(rule.match.type === "pattern" ? rule.match.field : null, kind);
+  if (rule.match.type === "analyzer") return explainAnalyzer(rule.match, payload, emitted);
+  const field = fieldFor(rule.match.field, kind);
   if (field === null) return `source kind "${kind}" has no default field; set match.field`;
   const v = payload[field];
   if (v === undefined) return `payload has no "${field}"`;
@@ -270,6 +283,70 @@ function catalogWarnings(
   }
 }
 
+/**
+ * An analyzer match's parameters against its kind's schema (lib/rules/analyzers): wrong types are
+ * errors, unknown keys warnings (DECNET's own unused keys are declared, so its pack stays quiet),
+ * regex parameters compiled like match.pattern; a kind without an analyzer is a warning.
+ */
+function analyzerIssues(
+  kind: string,
+  params: Record<string, unknown>,
+  doc: Document.Parsed,
+  lc: LineCounter,
+  text: string,
+  locate: (p: Path) => { line: number; column: number },
+  push: (path: Path, line: number, column: number, message: string, severity?: "error" | "warning") => void,
+): void {
+  if (!/^lifter:/.test(kind)) return;
+  const spec = analyzerSpec(kind);
+  if (spec === undefined) {
+    const at = locate(["match", "kind"]);
+    const family = kind.slice("lifter:".length).split("_")[0] ?? "";
+    const near = [...ANALYZER_SPECS.keys()].filter((k) => k.startsWith(`lifter:${family}_`) || k === `lifter:${family}`);
+    push(["match", "kind"], at.line, at.column, `no analyzer for ${kind}: the rule is stored but never fires${near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : ""}`, "warning");
+    return;
+  }
+  const result = spec.params.safeParse(params);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const sub = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+      const path: Path = ["match", ...sub];
+      const at = locate(path);
+      const name = sub.length > 0 ? sub.join(".") : "parameters";
+      push(path, at.line, at.column, `${kind} ${name}: ${issue.message}`);
+    }
+  }
+  const declared = declaredKeys(spec.params);
+  if (declared !== null) {
+    for (const key of Object.keys(params)) {
+      if (declared.has(key)) continue;
+      const path: Path = ["match", key];
+      const at = locate(path);
+      push(path, at.line, at.column, `${kind} has no parameter "${key}"; it is ignored (parameters: ${[...declared].join(", ") || "none"})`, "warning");
+    }
+  }
+  for (const name of spec.patternParams) {
+    const list = params[name];
+    if (!Array.isArray(list)) continue;
+    list.forEach((pattern, i) => {
+      if (typeof pattern !== "string") return; // the schema reported it
+      const compiled = compilePattern(pattern);
+      if (compiled.ok) return;
+      const path: Path = ["match", name, i];
+      for (const p of compiled.problems) {
+        const at = locatePatternOffset(doc, lc, text, p.offset, path) ?? locate(path);
+        push(path, at.line, at.column, `${name}[${i}]: ${p.message}`);
+      }
+    });
+  }
+}
+
+/** The keys an object schema declares, or null when it is not an object schema. */
+function declaredKeys(schema: unknown): Set<string> | null {
+  const shape = (schema as { shape?: unknown } | null)?.shape;
+  return shape !== null && typeof shape === "object" ? new Set(Object.keys(shape)) : null;
+}
+
 function analyzerParams(match: Record<string, unknown>): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(match)) if (k !== "kind") params[k] = v;
@@ -298,10 +375,10 @@ function locatePath(doc: Document.Parsed, lc: LineCounter, path: Path): { line: 
  * Exact position of a pattern offset when the scalar's source text maps 1:1 onto its value
  * (plain or single-quoted without escapes, on one line); otherwise null (caller uses the node).
  */
-function locatePatternOffset(doc: Document.Parsed, lc: LineCounter, text: string, offset: number): { line: number; column: number } | null {
+function locatePatternOffset(doc: Document.Parsed, lc: LineCounter, text: string, offset: number, path: Path = ["match", "pattern"]): { line: number; column: number } | null {
   const contents = doc.contents;
   if (!isMap(contents)) return null;
-  const node = doc.getIn(["match", "pattern"], true);
+  const node = doc.getIn(path, true);
   if (!isScalar(node) || !node.range || typeof node.value !== "string") return null;
   const [start, end] = node.range;
   const src = text.slice(start, end);

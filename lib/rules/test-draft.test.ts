@@ -39,15 +39,25 @@ tests:
 
 const ANALYZER = `rule_id: R9002
 rule_version: 1
-name: lifted
+name: beacon
 applies_to: [session]
 match:
-  kind: "lifter:session_shape"
-  window: 30
+  kind: "lifter:behavioral_beaconing"
+  min_interval_s: 10
+  max_jitter_pct: 0.15
 emits:
-  - technique_id: T1082
-    tactic: TA0007
-    confidence: 0.5
+  - technique_id: T1071
+    tactic: TA0011
+    confidence: 0.8
+  - technique_id: T1029
+    tactic: TA0010
+    confidence: 0.85
+evidence_fields: [beacon_interval_s, beacon_jitter_pct]
+tests:
+  - event: {payload: {beacon_interval_s: 60, beacon_jitter_pct: 0.05}}
+    expect: [T1071, T1029]
+  - event: {payload: {beacon_interval_s: 5, beacon_jitter_pct: 0.05}}
+    expect: []
 `;
 
 const clipped = (max: number, expiresAt: string | null = null): RuleState => ({
@@ -138,11 +148,25 @@ describe("testDraft", () => {
     expect(r.status === "ran" && r.outcomes[0]?.noMatch?.code).toBe("no-field-for-kind");
   });
 
-  it("analyzer rules: not evaluated by the generic engine", async () => {
-    const r = await testDraft({ draftYaml: ANALYZER, eventsText: line("session", { anything: "x" }), getState: defaultState, nowMs: NOW });
+  it("analyzer rules run with the real analyzer: tags with evidence, the clip, and why an event did not fire", async () => {
+    const events = [
+      line("session", { beacon_interval_s: 60, beacon_jitter_pct: 0.05 }),
+      line("session", { beacon_interval_s: 9, beacon_jitter_pct: 0.05 }),
+      line("session", { beacon_interval_s: "60", beacon_jitter_pct: 0.05 }),
+    ].join("\n");
+    const r = await testDraft({ draftYaml: ANALYZER, eventsText: events, getState: () => clipped(0.5), nowMs: NOW });
     if (r.status !== "ran") throw new Error(r.status);
     expect(r.analyzer).toBe(true);
-    expect(r.outcomes[0]?.noMatch).toEqual({ code: "analyzer", message: "analyzer rule (lifter:session_shape): not evaluated by the generic engine" });
+    expect(r.outcomes[0]?.tags.map((t) => [t.techniqueId, t.confidence, t.clipped])).toEqual([
+      ["T1071", 0.5, true],
+      ["T1029", 0.5, true],
+    ]);
+    expect(r.outcomes[0]?.tags[0]?.evidence).toEqual({ beacon_interval_s: 60, beacon_jitter_pct: 0.05 });
+    expect(r.outcomes[1]?.noMatch?.code).toBe("analyzer-no-fire");
+    expect(r.outcomes[1]?.noMatch?.message).toMatch(/did not fire: its condition does not hold \(reads .*beacon_interval_s/);
+    expect(r.outcomes[2]?.noMatch?.message).toMatch(/skipped the event: a field it reads has the wrong type/);
+    const ex = await testDraft({ draftYaml: ANALYZER, useExamples: true, getState: defaultState, nowMs: NOW });
+    expect(ex.status === "ran" && ex.summary).toMatchObject({ passed: 2, failed: 0 });
   });
 
   it("a malformed line is reported with its number and the other lines still run", async () => {

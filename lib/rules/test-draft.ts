@@ -6,7 +6,8 @@ import type { ValidationIssue } from "../errors";
 import { defaultState, effectiveState, type RuleState } from "../state/rule-state";
 import { withState } from "./compiled";
 import { fieldFor } from "./match-event";
-import { parseRule, runRuleTests, type RuleTestFailure } from "./parse-rule";
+import { explainAnalyzer, analyzerFor } from "../engine/analyzers";
+import { parseRule, runRuleTests, TEST_EVENT_IDS, type RuleTestFailure } from "./parse-rule";
 import type { CompiledRule } from "./types";
 
 export interface TestDraftInput {
@@ -24,7 +25,15 @@ export interface TestDraftInput {
   maxBytes?: number;
 }
 
-export type NoMatchCode = "kind-not-applicable" | "no-field-for-kind" | "field-missing" | "field-not-string" | "pattern-no-match" | "analyzer" | "disabled";
+export type NoMatchCode =
+  | "kind-not-applicable"
+  | "no-field-for-kind"
+  | "field-missing"
+  | "field-not-string"
+  | "pattern-no-match"
+  | "analyzer-no-fire"
+  | "no-anchor"
+  | "disabled";
 
 export interface TagView {
   tactic: string;
@@ -117,7 +126,7 @@ export async function testDraft(input: TestDraftInput): Promise<TestDraftResult>
     samples = examples.map((t) => ({
       index: t.index + 1,
       line: t.line,
-      event: { source_kind: t.event.source_kind ?? firstKind, source_id: `tests[${t.index}]`, payload: { ...t.event.payload } },
+      event: { source_kind: t.event.source_kind ?? firstKind, source_id: `tests[${t.index}]`, ...TEST_EVENT_IDS, payload: { ...t.event.payload } },
     }));
   } else {
     const p = parseSampleEvents(input.eventsText ?? "", { maxEvents, maxBytes: input.maxBytes ?? MAX_SAMPLE_BYTES });
@@ -197,9 +206,15 @@ function tagView(t: Tag, declared: number): TagView {
 /** Why the engine emitted nothing for this event (the same checks, in the engine's order). */
 export function explainNoMatch(rule: CompiledRule, event: TtpEvent): { code: NoMatchCode; message: string } {
   const m = rule.match;
-  if (m.type === "analyzer") return { code: "analyzer", message: `analyzer rule (${m.kind}): not evaluated by the generic engine` };
   if (!rule.appliesTo.has(event.source_kind)) {
     return { code: "kind-not-applicable", message: `source_kind "${event.source_kind}" is not in applies_to (${[...rule.appliesTo].join(", ")})` };
+  }
+  if (m.type === "analyzer") {
+    if (analyzerFor(m.kind)?.anchor === "identity" && (event.identity_uuid === undefined || event.identity_uuid === null)) {
+      return { code: "no-anchor", message: `${m.kind} tags an identity: the event needs an identity_uuid` };
+    }
+    const why = explainAnalyzer(m, event.payload, rule.emits.map((e) => e.technique_id));
+    return { code: "analyzer-no-fire", message: why.endsWith(" fired") ? "the analyzer fires but the rule emits nothing in its current state" : why };
   }
   const field = fieldFor(m.field, event.source_kind);
   if (field === null) return { code: "no-field-for-kind", message: `source_kind "${event.source_kind}" has no default field; set match.field` };

@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import { BufferRecycler } from "./buffers";
 import type { BlockResult, EvaluateOptions, TextBlock } from "./evaluate-block";
 import type { RuleOp } from "./rule-ops";
+import type { WorkerEngineOptions } from "./worker-engine";
 
 export type ToThread =
   | { type: "op"; id: number; op: RuleOp }
@@ -19,8 +20,8 @@ export interface ThreadData {
   evaluate: EvaluateOptions;
   /** Size of the thread's recycled output buffers. */
   outputBytes: number;
-  /** The thread engine's match-cache entries per generation (Engine's default when absent). */
-  matchCacheEntries?: number;
+  /** How the thread builds its engine (same as the main one's). */
+  engine: WorkerEngineOptions;
 }
 
 /** Output buffer size: the tags of one 128 KiB input block usually fit. */
@@ -70,11 +71,11 @@ export class EvalPool {
     options: EvaluateOptions,
     private readonly onFatal: (err: Error) => void,
     inputBytes: number,
-    engineOptions: { matchCacheEntries?: number } = {},
+    engineOptions: WorkerEngineOptions = {},
   ) {
     this.input = new BufferRecycler(inputBytes, size * 4 + 4);
     for (let i = 0; i < size; i++) {
-      const worker = spawnThread({ evaluate: options, outputBytes: OUTPUT_BYTES, ...engineOptions });
+      const worker = spawnThread({ evaluate: options, outputBytes: OUTPUT_BYTES, engine: engineOptions });
       const slot: Slot = { worker, outstanding: 0 };
       worker.on("message", (m: FromThread) => this.onMessage(slot, m));
       worker.on("error", (err) => this.fail(new Error(`evaluation thread ${i} failed: ${err.message}`)));

@@ -1,16 +1,17 @@
 // Entry point of an evaluation thread (see eval-pool.ts): mirrors the rule set by replaying
 // rule ops in order and evaluates the blocks it is sent, in order.
 import { parentPort, workerData } from "node:worker_threads";
-import { Engine } from "../engine/engine";
+
 import { BufferRecycler } from "./buffers";
 import { evaluateBlock } from "./evaluate-block";
 import { applyOp } from "./rule-ops";
+import { createWorkerEngine } from "./worker-engine";
 import type { FromThread, ThreadData, ToThread } from "./eval-pool";
 
 const port = parentPort;
 if (port) {
-  const { evaluate: options, outputBytes, matchCacheEntries } = workerData as ThreadData;
-  const engine = new Engine(matchCacheEntries === undefined ? {} : { matchCacheEntries });
+  const { evaluate: options, outputBytes, engine: engineOptions } = workerData as ThreadData;
+  const engine = createWorkerEngine(engineOptions);
   const output = new BufferRecycler(outputBytes);
   port.on("message", (m: ToThread) => {
     let reply: FromThread;

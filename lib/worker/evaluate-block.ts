@@ -1,4 +1,4 @@
-import type { Engine } from "../engine/engine";
+import type { AnalyzerFailure, Engine } from "../engine/engine";
 import type { MatchCacheTotals } from "../engine/match-cache";
 import { parseEventLine } from "../engine/event-line";
 import type { Tag } from "../engine/types";
@@ -39,6 +39,10 @@ export interface BlockResult {
   lines: number;
   /** What the engine's match caches did for this block. */
   matchCache: MatchCacheTotals;
+  /** [lifter kind, events skipped (an ill-typed field), predicate failures] in this block; only kinds that changed. */
+  analyzers: [string, number, number][];
+  /** The first predicate failures of the block (rule id, kind, message; never payload content). */
+  analyzerFailures: AnalyzerFailure[];
 }
 
 export interface EvaluateOptions {
@@ -78,6 +82,7 @@ export function evaluateBlock(block: TextBlock, engine: Engine, options: Evaluat
 
 function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null): BlockResult {
   const cache0 = engine.matchCacheTotals();
+  const counts0 = engine.analyzerCounts();
   const b = block.bytes;
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
   const maxSamples = options.maxSamples ?? 10;
@@ -138,5 +143,25 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
   }
   const cache1 = engine.matchCacheTotals();
   const matchCache = { lookups: cache1.lookups - cache0.lookups, hits: cache1.hits - cache0.hits, bypassed: cache1.bypassed - cache0.bypassed };
-  return { events, malformed, malformedSamples: samples, tags, belowFloor, jsonl, rows, fires: [...fires], lines: lineNo, matchCache };
+  const analyzers: [string, number, number][] = [];
+  for (const [kind, c] of engine.analyzerCounts()) {
+    const before = counts0.get(kind);
+    const skipped = c.skipped - (before?.skipped ?? 0);
+    const errors = c.errors - (before?.errors ?? 0);
+    if (skipped > 0 || errors > 0) analyzers.push([kind, skipped, errors]);
+  }
+  return {
+    events,
+    malformed,
+    malformedSamples: samples,
+    tags,
+    belowFloor,
+    jsonl,
+    rows,
+    fires: [...fires],
+    lines: lineNo,
+    matchCache,
+    analyzers,
+    analyzerFailures: engine.takeAnalyzerFailures(),
+  };
 }

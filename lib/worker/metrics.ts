@@ -82,6 +82,26 @@ export class WorkerMetrics {
       },
     });
     new Counter({
+      name: "ttp_worker_analyzer_skipped_total",
+      help: "Events an analyzer did not evaluate because a payload field it reads has the wrong type, by lifter kind.",
+      labelNames: ["kind"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [kind, c] of s.analyzers) this.inc({ kind }, c.skipped);
+      },
+    });
+    new Counter({
+      name: "ttp_worker_analyzer_errors_total",
+      help: "Analyzer predicates that failed on an event (contained to that rule and event), by lifter kind.",
+      labelNames: ["kind"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [kind, c] of s.analyzers) this.inc({ kind }, c.errors);
+      },
+    });
+    new Counter({
       name: "ttp_worker_rule_fires_total",
       help: "Events each rule fired on (before the confidence floor).",
       labelNames: ["rule_id"],

@@ -58,6 +58,8 @@ export class WorkerState {
   /** The engines' match caches (every evaluation thread's included), see lib/engine/match-cache.ts. */
   readonly matchCache: MatchCacheTotals = { lookups: 0, hits: 0, bypassed: 0 };
   readonly changesApplied = { definition: 0, deleted: 0, state: 0 };
+  /** lifter kind → events skipped for an ill-typed field, and predicate failures (every thread's). */
+  readonly analyzers = new Map<string, { skipped: number; errors: number }>();
   /** rule_id → number of events it fired on (before the sink's confidence floor). */
   readonly fires = new Map<string, number>();
   readonly lastFiredAtMs = new Map<string, number>();
@@ -92,6 +94,15 @@ export class WorkerState {
     this.matchCache.lookups += delta.lookups;
     this.matchCache.hits += delta.hits;
     this.matchCache.bypassed += delta.bypassed;
+  }
+
+  addAnalyzers(rows: Iterable<readonly [string, number, number]>): void {
+    for (const [kind, skipped, errors] of rows) {
+      const c = this.analyzers.get(kind) ?? { skipped: 0, errors: 0 };
+      c.skipped += skipped;
+      c.errors += errors;
+      this.analyzers.set(kind, c);
+    }
   }
 
   addFires(pairs: Iterable<readonly [string, number]>, atMs: number): void {

@@ -1,5 +1,4 @@
 import type { Readable, Writable } from "node:stream";
-import { Engine } from "../engine/engine";
 import { isTtpError } from "../errors";
 import type { Logger } from "../logger";
 import { DatabaseRuleStore } from "../store/database-store";
@@ -11,12 +10,14 @@ import { evaluateBlock, type BlockResult, type EvaluateOptions } from "./evaluat
 import { fileInput, InputControl, streamInput } from "./input";
 import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
+import type { Engine } from "../engine/engine";
 import { Reporter } from "./report";
 import { RuleFeed } from "./rule-feed";
 import { DbTagSink, JsonlSink } from "./sinks";
 import { WorkerState } from "./stats";
 import { errorMessage, wallNowMs } from "./util";
 import { WorkerDb } from "./worker-db";
+import { createWorkerEngine, type WorkerEngineOptions } from "./worker-engine";
 
 /** Read size of file input (one block) and the recycled block size (room for a carried partial line). */
 const READ_BYTES = 128 * 1024;
@@ -44,6 +45,8 @@ export interface WorkerConfig {
   threads: number;
   /** Match-cache entries per generation of every engine (0: off; lib/engine/match-cache.ts). Default 4096. */
   matchCacheEntries?: number;
+  /** TTP_ARTIFACTS_DIR: e-mail bodies may be read inside it (off when absent). */
+  artifactsDir?: string;
   /** Drift report period; 0 disables it (database rule source only). */
   reportIntervalMs: number;
   /** /healthz and /metrics; null disables them. */
@@ -129,8 +132,11 @@ export class WorkerRuntime {
         await fsStore.ready();
       }
       const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink };
-      const engineOptions = c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries };
-      const engine = new Engine(engineOptions);
+      const engineOptions: WorkerEngineOptions = {
+        ...(c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries }),
+        ...(c.artifactsDir === undefined ? {} : { artifactsDir: c.artifactsDir }),
+      };
+      const engine = createWorkerEngine(engineOptions);
       if (c.threads > 0) pool = new EvalPool(c.threads, evalOptions, (err) => this.onFatal(err), INPUT_BYTES, engineOptions);
       const feed = new RuleFeed({
         store,
@@ -234,6 +240,8 @@ export class WorkerRuntime {
       state.tagsBelowFloor += r.belowFloor;
       state.malformed += r.malformed;
       state.addMatchCache(r.matchCache);
+      if (r.analyzers.length > 0) state.addAnalyzers(r.analyzers);
+      for (const f of r.analyzerFailures) log.warn("analyzer failed on an event; its other rules' tags were kept", { rule_id: f.ruleId, kind: f.kind, error: f.message });
       if (r.fires.length > 0) state.addFires(r.fires, Date.now());
       malformed.report(r.malformed, r.malformedSamples);
       if (jsonl && r.jsonl.length > 0) {

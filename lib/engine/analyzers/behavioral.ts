@@ -1,0 +1,257 @@
+// DECNET's behavioral analyzer family (analyzers.md §2 rows 8–17), re-implemented from the
+// behavioural specification. Each predicate compares values upstream producers already
+// aggregated into the payload: there is no state across events (§1.10).
+//
+// Evidence: the rule's evidence_fields present in the payload (ctx.copied()), then overwritten or
+// extended by the kind's computed keys (§1.7).
+import type { z } from "zod";
+import type {
+  beaconingParams,
+  credentialsInFilesParams,
+  dataDestructionParams,
+  dbMassReadParams,
+  dockerEscapeParams,
+  exfilOverWebParams,
+  k8sSaTokenParams,
+  llmnrPoisoningParams,
+  ransomNoteParams,
+  tftpRouterConfigParams,
+} from "../../rules/analyzers/behavioral";
+import { isInt, isNum, own, PatternList, present, pyOr, stringsOf } from "./py";
+import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload } from "./types";
+
+function fire(ctx: AnalyzerContext, extras?: Record<string, unknown>): Fire {
+  const evidence = ctx.copied();
+  if (extras) Object.assign(evidence, extras);
+  return { evidence };
+}
+
+/** A present value of the wrong type. */
+function illTyped(v: unknown, ok: (v: unknown) => boolean): boolean {
+  return present(v) && !ok(v);
+}
+
+const isBool = (v: unknown): v is boolean => typeof v === "boolean";
+
+// ---------------------------------------------------------------------------------------------
+// Row 8: beaconing
+
+interface BeaconingConfig {
+  readonly minInterval: number;
+  readonly maxJitter: number;
+}
+
+const beaconing: Analyzer<z.output<typeof beaconingParams>, BeaconingConfig> = {
+  kind: "lifter:behavioral_beaconing",
+  family: "behavioral",
+  prepare: (params) => ({ minInterval: params.min_interval_s, maxJitter: params.max_jitter_pct }),
+  evaluate(config, payload, ctx) {
+    const interval = own(payload, "beacon_interval_s");
+    const jitter = own(payload, "beacon_jitter_pct");
+    if (illTyped(interval, isNum) || illTyped(jitter, isNum)) return SKIP;
+    if (!isNum(interval) || !isNum(jitter)) return null;
+    return interval >= config.minInterval && jitter <= config.maxJitter ? fire(ctx) : null;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 9: data destruction
+
+const dataDestruction: Analyzer<z.output<typeof dataDestructionParams>, PatternList> = {
+  kind: "lifter:behavioral_data_destruction",
+  family: "behavioral",
+  prepare: (params) => new PatternList(params.patterns),
+  evaluate(patterns, payload, ctx) {
+    const text = pyOr(own(payload, "op_text"), own(payload, "command_text"), "");
+    // pyOr yields a non-string only when a truthy (hence present) non-string was found.
+    if (typeof text !== "string") return SKIP;
+    const i = patterns.firstMatch(text);
+    // matched_op is the pattern's source text, not the matched substring.
+    return i < 0 ? null : fire(ctx, { matched_op: patterns.sources[i] });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 10: ransom note
+//
+// BTC_RE / XMR_RE (§3.6) are `\b…\b` searches whose every character is a word character, so a
+// match is exactly one whole maximal run of Python-\w characters (Unicode letters, numbers and
+// "_"). The text is tokenised into those runs (a linear scan) and each run is tested whole
+// against the anchored address shape: linear time, Python's Unicode `\b` semantics.
+
+const WORD_RUN = /[\p{L}\p{N}_]+/gu;
+const BTC_SHAPE = /^(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[ac-hj-np-z02-9]{11,71})$/;
+const XMR_SHAPE = /^4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}$/;
+const BTC_MIN = 14; // bc1 + 11
+const BTC_MAX = 74; // bc1 + 71
+const XMR_LEN = 95;
+
+/** The first BTC address in text order, else the first XMR address, else null. */
+export function findCryptoAddress(text: string): string | null {
+  let firstXmr: string | null = null;
+  for (const m of text.matchAll(WORD_RUN)) {
+    const run = m[0];
+    const n = run.length;
+    if (n >= BTC_MIN && n <= BTC_MAX && BTC_SHAPE.test(run)) return run;
+    if (firstXmr === null && n === XMR_LEN && XMR_SHAPE.test(run)) firstXmr = run;
+  }
+  return firstXmr;
+}
+
+interface RansomConfig {
+  readonly keywords: readonly { readonly spelling: string; readonly lower: string }[];
+  readonly requireAddress: boolean;
+}
+
+const ransomNote: Analyzer<z.output<typeof ransomNoteParams>, RansomConfig> = {
+  kind: "lifter:behavioral_ransom_note",
+  family: "behavioral",
+  prepare: (params) => ({
+    keywords: params.payment_keywords.map((k) => ({ spelling: k, lower: k.toLowerCase() })),
+    requireAddress: params.require_btc_or_xmr,
+  }),
+  evaluate(config, payload, ctx) {
+    const text = pyOr(own(payload, "body_text"), own(payload, "note_text"), "");
+    if (typeof text !== "string") return SKIP;
+    if (text === "") return null;
+    const lower = text.toLowerCase();
+    const hits: string[] = [];
+    for (const k of config.keywords) if (lower.includes(k.lower)) hits.push(k.spelling);
+    if (hits.length === 0) return null;
+    if (!config.requireAddress) return fire(ctx, { matched_keywords: hits });
+    const address = findCryptoAddress(text);
+    if (address === null) return null;
+    // An XMR address is reported under btc_address too, as upstream does.
+    return fire(ctx, { matched_keywords: hits, btc_address: address });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 11: exfiltration over web
+
+interface ExfilConfig {
+  readonly minBytes: number;
+  readonly minRequests: number;
+}
+
+const exfilOverWeb: Analyzer<z.output<typeof exfilOverWebParams>, ExfilConfig> = {
+  kind: "lifter:behavioral_exfil_over_web",
+  family: "behavioral",
+  prepare: (params) => ({ minBytes: params.min_payload_bytes, minRequests: params.request_threshold }),
+  evaluate(config, payload, ctx) {
+    const bytes = own(payload, "bytes_out");
+    const requests = own(payload, "request_count");
+    if (isNum(bytes) && bytes >= config.minBytes) return fire(ctx);
+    if (isInt(requests) && requests >= config.minRequests) return fire(ctx);
+    return illTyped(bytes, isNum) || illTyped(requests, isInt) ? SKIP : null;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 12: database mass read
+
+interface DbReadConfig {
+  readonly minRows: number;
+  readonly minBytes: number;
+}
+
+const dbMassRead: Analyzer<z.output<typeof dbMassReadParams>, DbReadConfig> = {
+  kind: "lifter:behavioral_db_mass_read",
+  family: "behavioral",
+  prepare: (params) => ({ minRows: params.min_rows, minBytes: params.min_bytes }),
+  evaluate(config, payload, ctx) {
+    const rows = own(payload, "rows_read");
+    const bytes = own(payload, "bytes_read");
+    if (isInt(rows) && rows >= config.minRows) return fire(ctx);
+    if (isNum(bytes) && bytes >= config.minBytes) return fire(ctx);
+    return illTyped(rows, isInt) || illTyped(bytes, isNum) ? SKIP : null;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rows 13, 14: path patterns (credentials in files, Kubernetes service-account token)
+
+function pathMatch(patterns: PatternList, payload: Payload, ctx: AnalyzerContext): AnalyzerOutcome {
+  const path = pyOr(own(payload, "matched_path"), own(payload, "request_path"), own(payload, "path"), "");
+  if (typeof path !== "string") return SKIP;
+  if (path === "") return null;
+  // matched_path is the whole path value used, not the pattern or the matched substring.
+  return patterns.firstMatch(path) < 0 ? null : fire(ctx, { matched_path: path });
+}
+
+const credentialsInFiles: Analyzer<z.output<typeof credentialsInFilesParams>, PatternList> = {
+  kind: "lifter:behavioral_credentials_in_files",
+  family: "behavioral",
+  prepare: (params) => new PatternList(params.paths),
+  evaluate: pathMatch,
+};
+
+const k8sSaToken: Analyzer<z.output<typeof k8sSaTokenParams>, PatternList> = {
+  kind: "lifter:behavioral_k8s_sa_token",
+  family: "behavioral",
+  prepare: (params) => new PatternList(params.paths),
+  evaluate: pathMatch,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 15: docker escape
+
+const dockerEscape: Analyzer<z.output<typeof dockerEscapeParams>, readonly string[]> = {
+  kind: "lifter:behavioral_docker_escape",
+  family: "behavioral",
+  prepare: (params) => params.signals,
+  evaluate(signals, payload, ctx) {
+    const raw = own(payload, "signals");
+    const observed = stringsOf(raw); // non-string elements are ignored
+    if (observed === null) return present(raw) ? SKIP : null;
+    if (observed.length === 0) return null;
+    const seen = new Set(observed);
+    // Exact equality, first in spec order: "bind:/etc/passwd:/x" is not "bind:/etc".
+    for (const s of signals) if (seen.has(s)) return fire(ctx, { matched_signal: s });
+    return null;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 16: LLMNR/NBT-NS poisoning
+
+const llmnrPoisoning: Analyzer<z.output<typeof llmnrPoisoningParams>, null> = {
+  kind: "lifter:behavioral_llmnr_poisoning",
+  family: "behavioral",
+  prepare: () => null,
+  evaluate(_config, payload, ctx) {
+    const poisoned = own(payload, "llmnr_poisoned");
+    const count = own(payload, "llmnr_poison_count");
+    if (poisoned === true || (isInt(count) && count >= 1)) return fire(ctx);
+    return illTyped(poisoned, isBool) || illTyped(count, isInt) ? SKIP : null;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Row 17: TFTP router configuration
+
+const tftpRouterConfig: Analyzer<z.output<typeof tftpRouterConfigParams>, PatternList> = {
+  kind: "lifter:behavioral_tftp_router_config",
+  family: "behavioral",
+  prepare: (params) => new PatternList(params.filename_patterns),
+  evaluate(patterns, payload, ctx) {
+    const name = own(payload, "tftp_filename");
+    if (!present(name)) return null;
+    if (typeof name !== "string") return SKIP;
+    if (name === "") return null;
+    return patterns.firstMatch(name) < 0 ? null : fire(ctx);
+  },
+};
+
+export const behavioralAnalyzers: readonly Analyzer<any, any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  beaconing,
+  dataDestruction,
+  ransomNote,
+  exfilOverWeb,
+  dbMassRead,
+  credentialsInFiles,
+  k8sSaToken,
+  dockerEscape,
+  llmnrPoisoning,
+  tftpRouterConfig,
+];

@@ -1,0 +1,394 @@
+// DECNET's email analyzers (analyzers.md §2 rows 18–25, §3.3, §3.5), re-implemented from the
+// behavioural specification. Evidence ignores evidence_fields: a PII-safe base (§3.5.2), the
+// rule's matched headers and extras, filtered to the 12 email keys, then the body_sha256 fallback.
+import { createHash } from "node:crypto";
+import {
+  ATTACHMENT_TRIGGERS,
+  MASQUERADE_SIGNALS,
+  type BecParams,
+  type EncodedPayloadParams,
+  type IdnUrlParams,
+  type MaliciousAttachmentParams,
+  type MassPhishParams,
+  type OpenRelayParams,
+  type SenderMasqueradeParams,
+  type XmailerKitParams,
+} from "../../rules/analyzers/email";
+import { isInt, isNonEmptyStr, isStr, own, present, pyOr, stringsOf, truthy } from "./py";
+import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload, type Skip } from "./types";
+
+/** The email evidence schema (analyzers.md §1.7): no other key ever leaves an email fire. */
+export const EMAIL_EVIDENCE_KEYS: ReadonlySet<string> = new Set([
+  "body_sha256",
+  "matched_headers",
+  "rcpt_domain_set",
+  "attachment_sha256s",
+  "rcpt_count",
+  "matched_kit",
+  "matched_trigger",
+  "matched_url_host",
+  "matched_signals",
+  "matched_subject_kw",
+  "matched_body_kw",
+  "encoded_byte_count",
+]);
+
+function illTyped(v: unknown, ok: (v: unknown) => boolean): boolean {
+  return present(v) && !ok(v);
+}
+
+function isBool(v: unknown): v is boolean {
+  return typeof v === "boolean";
+}
+
+// Python's str.strip() whitespace (str.isspace): JS trim() also strips U+FEFF but not U+001C–U+001F, U+0085.
+const PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+
+/** Python's str.strip(). */
+function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, "");
+}
+
+/**
+ * DECNET's domain normaliser (§3.5.1): null for a non-string or "", else the text after the first
+ * "@" (or the whole value), lowercased and stripped — possibly "".
+ */
+export function dom(v: unknown): string | null {
+  if (typeof v !== "string" || v === "") return null;
+  const at = v.indexOf("@");
+  return pyStrip((at >= 0 ? v.slice(at + 1) : v).toLowerCase());
+}
+
+/** Orders strings by code point, as Python's sorted() does (JS compares UTF-16 code units). */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+// Surrogates encode code points above U+FFFF: rank them above U+E000–U+FFFF.
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+function sortedSet(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(byCodePoint);
+}
+
+/**
+ * The PII-safe base (§3.5.2), computed when a rule fires. Upstream iterates `rcpt_domains ‖ []`:
+ * a string by character and an object by key (kept for parity); a truthy number or `true` makes
+ * upstream raise and lose the whole event, here it is ill-typed (SKIP).
+ */
+function baseEvidence(payload: Payload): Record<string, unknown> | Skip {
+  const rd = own(payload, "rcpt_domains");
+  let items: readonly unknown[];
+  if (!truthy(rd)) items = [];
+  else if (Array.isArray(rd)) items = rd;
+  else if (typeof rd === "string") items = Array.from(rd);
+  else if (typeof rd === "object" && rd !== null) items = Object.keys(rd);
+  else return SKIP;
+  const domains: string[] = [];
+  for (const d of items) if (typeof d === "string") domains.push(d.toLowerCase());
+  const sha = own(payload, "body_sha256");
+  const rcptCount = own(payload, "rcpt_count");
+  return {
+    body_sha256: isStr(sha) ? sha : "",
+    matched_headers: [] as string[],
+    rcpt_domain_set: sortedSet(domains),
+    attachment_sha256s: stringsOf(own(payload, "attachment_sha256s")) ?? [],
+    rcpt_count: isInt(rcptCount) ? rcptCount : 0,
+  };
+}
+
+/**
+ * One fire's evidence: base + matched headers (union, sorted) + extras, filtered to the email
+ * keys, then body_sha256 from the body when still empty. `body` is the body the rule read (R0047,
+ * R0048); other rules hash only an inline body_text (upstream sees a disk body only in rules
+ * evaluated after the first body-reading one).
+ */
+function fire(payload: Payload, headers: readonly string[], extras: Record<string, unknown>, body?: string): Fire | Skip {
+  const base = baseEvidence(payload);
+  if (base === SKIP) return SKIP;
+  const merged: Record<string, unknown> = {
+    ...base,
+    matched_headers: sortedSet([...(base.matched_headers as string[]), ...headers]),
+    ...extras,
+  };
+  const evidence: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(merged)) if (EMAIL_EVIDENCE_KEYS.has(k)) evidence[k] = v;
+  if (!truthy(evidence.body_sha256)) {
+    const inline = own(payload, "body_text");
+    const text = isStr(inline) ? inline : body;
+    if (isNonEmptyStr(text)) evidence.body_sha256 = createHash("sha256").update(text, "utf8").digest("hex");
+  }
+  return { evidence };
+}
+
+/**
+ * The message body (§3.5.4): body_text when it is a string (even "", which short-circuits the
+ * disk), else the stored .eml through the context (null when there is none). `ill` tells that a
+ * non-string body_text was present.
+ */
+function readBody(payload: Payload, ctx: AnalyzerContext): { body: string | null; ill: boolean } {
+  const inline = own(payload, "body_text");
+  if (isStr(inline)) return { body: inline, ill: false };
+  return { body: ctx.emailBodyFromDisk(), ill: present(inline) };
+}
+
+/**
+ * The first keyword (spec order and spelling) that is a case-insensitive substring of the text,
+ * or null. Upstream takes the first hit and then tests its truthiness, so an empty keyword that
+ * comes first (it is in every text) ends the search with no hit (§3.3; kept for parity).
+ */
+function firstKeyword(keywords: readonly string[], lowerText: string): string | null {
+  for (const k of keywords) if (lowerText.includes(k.toLowerCase())) return k === "" ? null : k;
+  return null;
+}
+
+function isB64(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+}
+
+/**
+ * The decoded length of the first base64 run that decodes to at least `minBytes`, or -1 (§3.5.7).
+ * Same result as a left-to-right search of `[A-Za-z0-9+/]{32,}={0,2}` with a strict decode of each
+ * match, in one linear pass without decoding: a match is a maximal alphabet run of n ≥ 32
+ * characters with the p ≤ 2 "=" after it; n%4 = 0 accepts any p, 2 needs p = 2, 3 needs p = 1,
+ * 1 never decodes.
+ */
+export function base64RunBytes(text: string, minBytes: number): number {
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    if (!isB64(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < len && isB64(text.charCodeAt(j))) j++;
+    const n = j - i;
+    if (n < 32) {
+      i = j;
+      continue;
+    }
+    let p = 0;
+    while (p < 2 && j + p < len && text.charCodeAt(j + p) === 61) p++;
+    let decoded = -1;
+    const r = n % 4;
+    if (r === 0) decoded = (3 * n) / 4;
+    else if (r === 2 && p === 2) decoded = (3 * (n - 2)) / 4 + 1;
+    else if (r === 3 && p === 1) decoded = (3 * (n - 3)) / 4 + 2;
+    if (decoded >= 0 && decoded >= minBytes) return decoded;
+    i = j + p;
+  }
+  return -1;
+}
+
+const HOST_RE = /^https?:\/\/([^/]+)/;
+
+/** The host of a URL as upstream extracts it (§3.5.5): after "//" up to the first "/", lowercased (userinfo, port, query included); "" without a lowercase http(s) scheme. */
+export function urlHost(url: string): string {
+  const m = HOST_RE.exec(url);
+  return m && m[1] !== undefined ? m[1].toLowerCase() : "";
+}
+
+const openRelay: Analyzer<OpenRelayParams, OpenRelayParams> = {
+  kind: "lifter:email_open_relay",
+  family: "email",
+  prepare: (params) => params,
+  evaluate(config, payload): AnalyzerOutcome {
+    const rcptCount = own(payload, "rcpt_count");
+    if (illTyped(rcptCount, isInt)) return SKIP;
+    if (!isInt(rcptCount) || rcptCount < config.rcpt_threshold) return null;
+    if (config.require_foreign_from) {
+      // A truthy non-string wins the or-fallback: ill-typed. A falsy one falls through to the raw header.
+      const from = pyOr(own(payload, "from_domain"), own(payload, "from"));
+      const mailFrom = pyOr(own(payload, "mail_from_domain"), own(payload, "mail_from"));
+      if (illTyped(from, isStr) || illTyped(mailFrom, isStr)) return SKIP;
+      const a = dom(from);
+      const b = dom(mailFrom);
+      // dom() === "" counts as missing here (but as present for sender_masquerade, §3.3).
+      if (!a || !b || a === b) return null;
+    }
+    return fire(payload, ["From", "Mail-From"], {});
+  },
+};
+
+const massPhish: Analyzer<MassPhishParams, MassPhishParams> = {
+  kind: "lifter:email_mass_phish",
+  family: "email",
+  prepare: (params) => params,
+  evaluate(config, payload): AnalyzerOutcome {
+    const rcptCount = own(payload, "rcpt_count");
+    const simhash = own(payload, "body_simhash");
+    // body_simhash is a str or an int; "" is accepted (upstream also accepts booleans: not ints here).
+    if (illTyped(rcptCount, isInt) || illTyped(simhash, (v) => isStr(v) || isInt(v))) return SKIP;
+    if (!isInt(rcptCount) || !present(simhash) || rcptCount < config.rcpt_threshold) return null;
+    return fire(payload, [], {});
+  },
+};
+
+const xmailerKit: Analyzer<XmailerKitParams, XmailerKitParams> = {
+  kind: "lifter:email_xmailer_kit",
+  family: "email",
+  prepare: (params) => params,
+  evaluate(_config, payload): AnalyzerOutcome {
+    const xMailer = own(payload, "x_mailer");
+    const kit = own(payload, "matched_kit");
+    const flag = own(payload, "xmailer_kit_match");
+    if (illTyped(xMailer, isStr)) return SKIP;
+    // An empty x_mailer counts as missing (§3.3); its content is never inspected.
+    if (!isNonEmptyStr(xMailer)) return null;
+    if (isNonEmptyStr(kit)) return fire(payload, ["X-Mailer"], { matched_kit: kit });
+    if (flag === true) return fire(payload, ["X-Mailer"], {});
+    return illTyped(kit, isStr) || illTyped(flag, isBool) ? SKIP : null;
+  },
+};
+
+const idnUrl: Analyzer<IdnUrlParams, { readonly prefix: string }> = {
+  kind: "lifter:email_idn_url",
+  family: "email",
+  prepare: (params) => ({ prefix: params.punycode_prefix || "xn--" }),
+  evaluate(config, payload): AnalyzerOutcome {
+    const raw = own(payload, "urls");
+    const urls = stringsOf(raw); // non-string elements are skipped
+    if (urls === null) return present(raw) ? SKIP : null;
+    // A case-sensitive substring anywhere in the URL (path and query too); no IDNA processing.
+    const url = urls.find((u) => u.includes(config.prefix));
+    if (url === undefined) return null;
+    // The full URL is never emitted; a URL without an http(s) scheme still fires with host "".
+    return fire(payload, ["body"], { matched_url_host: urlHost(url) });
+  },
+};
+
+const senderMasquerade: Analyzer<SenderMasqueradeParams, { readonly signals: ReadonlySet<string> }> = {
+  kind: "lifter:email_sender_masquerade",
+  family: "email",
+  prepare: (params) => ({ signals: new Set(params.signals) }),
+  evaluate(config, payload): AnalyzerOutcome {
+    const on = config.signals;
+    const fromRaw = own(payload, "from_domain");
+    const returnPathRaw = own(payload, "return_path_domain");
+    const mailFromRaw = own(payload, "mail_from_domain");
+    const dkim = own(payload, "dkim_signed");
+    const spf = own(payload, "spf_pass");
+    const from = dom(fromRaw);
+    const returnPath = dom(returnPathRaw);
+    const mailFrom = dom(mailFromRaw);
+    // dom() === "" is present here: "x@" against "evil.example" is a mismatch (§3.3).
+    const hold: Record<(typeof MASQUERADE_SIGNALS)[number], boolean> = {
+      from_returnpath_mismatch: from !== null && returnPath !== null && from !== returnPath,
+      from_mailfrom_mismatch: from !== null && mailFrom !== null && from !== mailFrom,
+      dkim_fail: dkim === false,
+      spf_fail: spf === false,
+    };
+    const matched = MASQUERADE_SIGNALS.filter((s) => on.has(s) && hold[s]);
+    if (matched.length === 0) {
+      const domainIll = (on.has("from_returnpath_mismatch") || on.has("from_mailfrom_mismatch")) && illTyped(fromRaw, isStr);
+      const ill =
+        domainIll ||
+        (on.has("from_returnpath_mismatch") && illTyped(returnPathRaw, isStr)) ||
+        (on.has("from_mailfrom_mismatch") && illTyped(mailFromRaw, isStr)) ||
+        (on.has("dkim_fail") && illTyped(dkim, isBool)) ||
+        (on.has("spf_fail") && illTyped(spf, isBool));
+      return ill ? SKIP : null;
+    }
+    const headers: string[] = [];
+    if (matched.includes("from_returnpath_mismatch") || matched.includes("from_mailfrom_mismatch")) headers.push("From", "Return-Path");
+    if (matched.includes("dkim_fail")) headers.push("DKIM-Signature");
+    if (matched.includes("spf_fail")) headers.push("Authentication-Results");
+    return fire(payload, headers, { matched_signals: matched });
+  },
+};
+
+const FLAG_TRIGGERS = [
+  ["office_macro", "attachment_macros"],
+  ["protected_archive", "attachment_password_protected"],
+  ["html_smuggling", "html_smuggling"],
+  ["mal_hash_match", "mal_hash_match"],
+] as const;
+const EXTENSION_TRIGGERS = ["lnk", "iso", "img"] as const;
+
+const maliciousAttachment: Analyzer<MaliciousAttachmentParams, { readonly triggers: ReadonlySet<string> }> = {
+  kind: "lifter:email_malicious_attachment",
+  family: "email",
+  prepare: (params) => ({ triggers: new Set(params.triggers.filter((t) => (ATTACHMENT_TRIGGERS as readonly string[]).includes(t))) }),
+  evaluate(config, payload): AnalyzerOutcome {
+    const on = config.triggers;
+    if (on.size === 0) return null;
+    let ill = false;
+    for (const [trigger, field] of FLAG_TRIGGERS) {
+      if (!on.has(trigger)) continue;
+      const v = own(payload, field);
+      if (v === true) return fire(payload, [], { matched_trigger: trigger });
+      if (illTyped(v, isBool)) ill = true;
+    }
+    if (EXTENSION_TRIGGERS.some((t) => on.has(t))) {
+      const raw = own(payload, "attachment_extensions");
+      const exts = stringsOf(raw);
+      if (exts === null) {
+        if (present(raw)) ill = true;
+      } else {
+        // Lowercased with every leading dot stripped ("..ISO" is iso); a whole filename never matches.
+        const seen = new Set(exts.map((e) => e.toLowerCase().replace(/^\.+/, "")));
+        for (const t of EXTENSION_TRIGGERS) if (on.has(t) && seen.has(t)) return fire(payload, [], { matched_trigger: t });
+      }
+    }
+    return ill ? SKIP : null;
+  },
+};
+
+const bec: Analyzer<BecParams, BecParams> = {
+  kind: "lifter:email_bec",
+  family: "email",
+  prepare: (params) => params,
+  evaluate(config, payload, ctx): AnalyzerOutcome {
+    const subject = own(payload, "subject");
+    if (illTyped(subject, isStr)) return SKIP;
+    if (!isStr(subject)) return null;
+    const subjectKw = firstKeyword(config.subject_keywords, subject.toLowerCase());
+    if (subjectKw === null) return null;
+    const { body, ill } = readBody(payload, ctx);
+    if (body === null) return ill ? SKIP : null;
+    const bodyKw = firstKeyword(config.body_action_keywords, body.toLowerCase());
+    if (bodyKw === null) return null;
+    return fire(payload, ["Subject"], { matched_subject_kw: subjectKw, matched_body_kw: bodyKw }, body);
+  },
+};
+
+const encodedPayload: Analyzer<EncodedPayloadParams, EncodedPayloadParams> = {
+  kind: "lifter:email_encoded_payload",
+  family: "email",
+  prepare: (params) => params,
+  evaluate(config, payload, ctx): AnalyzerOutcome {
+    const { body, ill } = readBody(payload, ctx);
+    // No body, or body_text "": no fire even when body_base64_bytes is over the threshold (§3.3).
+    if (body === null) return ill ? SKIP : null;
+    if (body === "") return null;
+    const declared = own(payload, "body_base64_bytes");
+    if (isInt(declared) && declared >= config.min_bytes) return fire(payload, [], { encoded_byte_count: declared }, body);
+    const scanned = base64RunBytes(body, config.min_bytes);
+    if (scanned >= 0) return fire(payload, [], { encoded_byte_count: scanned }, body);
+    return illTyped(declared, isInt) ? SKIP : null;
+  },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of predicates, each typed by its own schema
+export const emailAnalyzers: readonly Analyzer<any, any>[] = [
+  openRelay,
+  massPhish,
+  xmailerKit,
+  idnUrl,
+  senderMasquerade,
+  maliciousAttachment,
+  bec,
+  encodedPayload,
+];
