@@ -310,7 +310,7 @@ function decodeLatin1As(latin1: string, charset: string): string {
  * The [start, end) ranges of a multipart body's parts. A delimiter is a line starting with
  * `--boundary`, then an optional `--` (close), spaces or tabs, and the end of the line; the line
  * break before it belongs to it. No delimiter: no parts. No close delimiter: the last part runs to
- * the end.
+ * the end (less its final line break, as Python does).
  */
 function splitMultipart(buf: Buffer, start: number, end: number, delimiter: Buffer): [number, number][] {
   const region = buf.subarray(start, end);
@@ -334,18 +334,22 @@ function splitMultipart(buf: Buffer, start: number, end: number, delimiter: Buff
     else if (region[i] === CR) next = region[i + 1] === LF ? i + 2 : i + 1;
     else if (region[i] === LF) next = i + 1;
     else continue;
-    if (partStart >= 0) {
-      let partEnd = at;
-      if (partEnd > partStart && region[partEnd - 1] === LF) partEnd--;
-      if (partEnd > partStart && region[partEnd - 1] === CR) partEnd--;
-      parts.push([start + partStart, start + Math.max(partStart, partEnd)]);
-    }
+    // Two delimiters with not even a line between them make no part.
+    if (partStart >= 0 && at > partStart) parts.push([start + partStart, start + withoutFinalEol(region, partStart, at)]);
     if (close) return parts;
     partStart = next;
     from = next;
   }
-  if (partStart >= 0) parts.push([start + partStart, end]);
+  if (partStart >= 0 && region.length > partStart) parts.push([start + partStart, start + withoutFinalEol(region, partStart, region.length)]);
   return parts;
+}
+
+/** `end` less one line break (CRLF, LF or CR) right before it. */
+function withoutFinalEol(region: Buffer, start: number, end: number): number {
+  if (end > start && region[end - 1] === LF) end--;
+  else if (end > start && region[end - 1] === CR) return end - 1;
+  if (end > start && region[end - 1] === CR) end--;
+  return end;
 }
 
 /** The entity's body decoded: transfer encoding, then charset (absent: ASCII). Null for an unknown charset. */
@@ -373,6 +377,7 @@ function hexValue(c: number | undefined): number {
   return -1;
 }
 
+/** Quoted-printable as CPython's binascii.a2b_qp decodes it (what Python's email package uses). */
 function decodeQuotedPrintable(body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(body.length);
   let n = 0;
@@ -384,26 +389,28 @@ function decodeQuotedPrintable(body: Buffer): Buffer {
       i++;
       continue;
     }
-    const hi = hexValue(body[i + 1]);
-    const lo = hexValue(body[i + 2]);
+    i++;
+    if (i >= body.length) break; // a final "=" is dropped
+    const next = body[i] as number;
+    if (next === LF || next === CR) {
+      // A soft line break; after a CR everything up to the LF goes with it.
+      while (i < body.length && body[i] !== LF) i++;
+      if (i < body.length) i++;
+      continue;
+    }
+    if (next === 0x3d) {
+      out[n++] = 0x3d; // "==" is one "="
+      i++;
+      continue;
+    }
+    const hi = hexValue(next);
+    const lo = hexValue(body[i + 1]);
     if (hi >= 0 && lo >= 0) {
       out[n++] = hi * 16 + lo;
-      i += 3;
+      i += 2;
       continue;
     }
-    // A soft line break: "=", optional trailing spaces or tabs, the line end (or the end of the data).
-    let j = i + 1;
-    while (j < body.length && (body[j] === SP || body[j] === TAB)) j++;
-    if (j >= body.length) {
-      i = j;
-      continue;
-    }
-    if (body[j] === CR || body[j] === LF) {
-      i = body[j] === CR && body[j + 1] === LF ? j + 2 : j + 1;
-      continue;
-    }
-    out[n++] = c; // a stray "=" stays as it is
-    i++;
+    out[n++] = 0x3d; // a stray "=" stays; what follows is read as usual
   }
   return out.subarray(0, n);
 }

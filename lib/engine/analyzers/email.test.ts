@@ -243,6 +243,7 @@ describe("lifter:email_sender_masquerade", () => {
     expect(evidence(run("sender_masquerade", { signals: ["spf_fail"] }, { spf_pass: false, dkim_signed: false })).matched_signals).toEqual(["spf_fail"]);
     expect(run("sender_masquerade", { signals: ["spf_fail"] }, { from_domain: "a", return_path_domain: "b" })).toBeNull();
     expect(run("sender_masquerade", {}, { spf_pass: false })).toBeNull();
+    expect(run("sender_masquerade", ALL_SIGNALS, {})).toBeNull();
     expect(run("sender_masquerade", ALL_SIGNALS, { spf_pass: 0, dkim_signed: null })).toBe(SKIP);
     expect(run("sender_masquerade", ALL_SIGNALS, { from_domain: 5, return_path_domain: "x" })).toBe(SKIP);
     expect(evidence(run("sender_masquerade", ALL_SIGNALS, { spf_pass: 0, dkim_signed: false })).matched_signals).toEqual(["dkim_fail"]);
@@ -266,6 +267,7 @@ describe("lifter:email_malicious_attachment", () => {
     expect(run("malicious_attachment", ALL_TRIGGERS, { attachment_macros: 1 })).toBe(SKIP);
     expect(run("malicious_attachment", ALL_TRIGGERS, { attachment_macros: false })).toBeNull();
     expect(run("malicious_attachment", {}, { attachment_macros: true })).toBeNull();
+    expect(run("malicious_attachment", ALL_TRIGGERS, {})).toBeNull();
     expect(run("malicious_attachment", ALL_TRIGGERS, { attachment_extensions: ".lnk" })).toBe(SKIP);
     expect(evidence(run("malicious_attachment", ALL_TRIGGERS, { attachment_macros: "yes", html_smuggling: true })).matched_trigger).toBe("html_smuggling");
   });
@@ -308,9 +310,11 @@ describe("lifter:email_bec", () => {
     expect(run("bec", {}, { subject: "urgent", body_text: "send" })).toBeNull();
   });
 
-  it("reproduces upstream: an empty keyword first means no hit", () => {
-    expect(run("bec", { ...BEC, subject_keywords: ["", "urgent"] }, { subject: "urgent", body_text: "send" })).toBeNull();
-    expect(evidence(run("bec", { ...BEC, subject_keywords: ["urgent", ""] }, { subject: "urgent", body_text: "send" })).matched_subject_kw).toBe("urgent");
+  it("refuses an empty keyword at validation (upstream: an empty keyword first silently disables the list)", () => {
+    const spec = emailSpecs.find((s) => s.kind === "lifter:email_bec")!;
+    const r = spec.params.safeParse({ ...BEC, subject_keywords: ["", "urgent"] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["subject_keywords", 0]);
   });
 
   it("reads the disk body only when body_text is not a string, and hashes it", () => {

@@ -29,7 +29,7 @@ export const dataDestructionParams = z.looseObject({
 
 export const ransomNoteParams = z.looseObject({
   payment_keywords: z
-    .array(z.string())
+    .array(z.string().min(1, { message: "a keyword must not be empty (it would match every text)" }))
     .default(() => [])
     .describe(
       "Keywords searched case-insensitively as substrings of body_text ‖ note_text; at least one must hit. All hits are reported as matched_keywords. Default [] (never fires); DECNET's YAML: bitcoin, btc, monero, ransom, decrypt",

@@ -63,7 +63,7 @@ export const MASQUERADE_SIGNALS = ["from_returnpath_mismatch", "from_mailfrom_mi
 
 export const SenderMasqueradeParams = z.looseObject({
   signals: z
-    .array(z.string())
+    .array(z.enum(MASQUERADE_SIGNALS, { message: `a signal is one of ${MASQUERADE_SIGNALS.join(", ")}` }))
     .default([])
     .describe(
       "Enabled signals: from_returnpath_mismatch, from_mailfrom_mismatch (domains compared after lowercasing and taking the text after the first @), " +
@@ -76,7 +76,7 @@ export const ATTACHMENT_TRIGGERS = ["office_macro", "protected_archive", "html_s
 
 export const MaliciousAttachmentParams = z.looseObject({
   triggers: z
-    .array(z.string())
+    .array(z.enum(ATTACHMENT_TRIGGERS, { message: `a trigger is one of ${ATTACHMENT_TRIGGERS.join(", ")}` }))
     .default([])
     .describe(
       "Enabled triggers, checked in this fixed order: office_macro, protected_archive, html_smuggling, mal_hash_match (payload flags === true), " +
@@ -88,18 +88,18 @@ export type MaliciousAttachmentParams = z.output<typeof MaliciousAttachmentParam
 
 export const BecParams = z.looseObject({
   subject_keywords: z
-    .array(z.string())
+    .array(z.string().min(1, { message: "a keyword must not be empty (upstream: an empty keyword first in the list makes the list never match)" }))
     .default([])
     .describe(
       "Case-insensitive substrings of the subject (no word boundaries: \"wire\" matches \"hardwired\"); the first hit in list order is reported. " +
-        'An empty keyword ends the search with no hit (DECNET parity). Default [] (never fires); DECNET\'s YAML: [urgent, wire, invoice, payroll, "gift card"]',
+        'Default [] (never fires); DECNET\'s YAML: [urgent, wire, invoice, payroll, "gift card"]',
     ),
   body_action_keywords: z
-    .array(z.string())
+    .array(z.string().min(1, { message: "a keyword must not be empty (upstream: an empty keyword first in the list makes the list never match)" }))
     .default([])
     .describe(
       "Case-insensitive substrings of the body (body_text, else the stored .eml); the first hit in list order is reported. " +
-        'An empty keyword ends the search with no hit (DECNET parity). Default [] (never fires); DECNET\'s YAML: [send, transfer, "update banking", confidential]',
+        'Default [] (never fires); DECNET\'s YAML: [send, transfer, "update banking", confidential]',
     ),
 });
 export type BecParams = z.output<typeof BecParams>;
