@@ -327,7 +327,7 @@ export class Engine {
       const m = new Map(analyzers);
       for (const kind of prev.appliesTo) {
         const plans = m.get(kind);
-        if (plans) m.set(kind, plans.map((p) => (p.rule === prev ? (analyzerPlanFor(next, kind) ?? p) : p)));
+        if (plans) m.set(kind, plans.map((p) => (p.rule === prev ? (analyzerPlanFor(next) ?? p) : p)));
       }
       analyzers = m;
     }
@@ -565,7 +565,7 @@ export class Engine {
       const groups = buildGroups(kind, rules, this.cache);
       if (groups.length === 0) byKind.delete(kind);
       else byKind.set(kind, groups);
-      const plans = buildAnalyzerPlans(kind, rules);
+      const plans = buildAnalyzerPlans(rules);
       if (plans.length === 0) analyzers.delete(kind);
       else analyzers.set(kind, plans);
     }
@@ -672,7 +672,7 @@ class EvalContext implements AnalyzerContext {
   }
 }
 
-function analyzerPlanFor(rule: CompiledRule, kind: string): AnalyzerPlan | null {
+function analyzerPlanFor(rule: CompiledRule): AnalyzerPlan | null {
   if (rule.match.type !== "analyzer") return null;
   const prepared = prepareAnalyzer(rule.match);
   if (prepared === null) return null;
@@ -698,10 +698,10 @@ function analyzerPlanFor(rule: CompiledRule, kind: string): AnalyzerPlan | null 
   };
 }
 
-function buildAnalyzerPlans(kind: string, rules: readonly CompiledRule[]): AnalyzerPlan[] {
+function buildAnalyzerPlans(rules: readonly CompiledRule[]): AnalyzerPlan[] {
   const plans: AnalyzerPlan[] = [];
   for (const r of rules) {
-    const p = analyzerPlanFor(r, kind);
+    const p = analyzerPlanFor(r);
     if (p !== null) plans.push(p);
   }
   plans.sort((a, b) => familyRank(a.kind) - familyRank(b.kind) || (a.rule.ruleId < b.rule.ruleId ? -1 : a.rule.ruleId > b.rule.ruleId ? 1 : 0));
@@ -720,7 +720,7 @@ function buildAnalyzerIndex(rules: Iterable<CompiledRule>): Map<string, Analyzer
   }
   const out = new Map<string, AnalyzerPlan[]>();
   for (const [kind, list] of perKind) {
-    const plans = buildAnalyzerPlans(kind, list);
+    const plans = buildAnalyzerPlans(list);
     if (plans.length > 0) out.set(kind, plans);
   }
   return out;
