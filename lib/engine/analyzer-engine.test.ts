@@ -29,7 +29,7 @@ match:
 emits:
   - {technique_id: T1071, tactic: TA0011, confidence: 0.8}
   - {technique_id: T1029, tactic: TA0010, confidence: 0.85}
-evidence_fields: [beacon_interval_s, beacon_jitter_pct, constructor, __proto__]
+evidence_fields: [beacon_interval_s, beacon_jitter_pct]
 `);
 
 const ABUSE = rule(`rule_id: R0054
@@ -68,8 +68,9 @@ const state = (s: Partial<RuleState>): RuleState => ({ state: "enabled", confide
 describe("Engine with analyzer rules", () => {
   it("one tag per emits entry with DECNET's tag id, the copied evidence (own properties only) and the ids of the event", () => {
     const e = new Engine({ clock: () => NOW });
-    e.replaceAll([BEACON]);
-    const tags = e.evaluate(session({ beacon_interval_s: 60, beacon_jitter_pct: 0.05 }));
+    // Names validation refuses, as a definition stored before that could still carry them.
+    e.replaceAll([Object.freeze({ ...BEACON, evidenceFields: [...BEACON.evidenceFields, "constructor", "__proto__", "toString"] })]);
+    const tags = e.evaluate(session(JSON.parse('{"beacon_interval_s": 60, "beacon_jitter_pct": 0.05, "__proto__": {"polluted": 1}}')));
     expect(tags.map((t) => [t.rule_id, t.technique_id, t.confidence])).toEqual([
       ["R0031", "T1071", 0.8],
       ["R0031", "T1029", 0.85],

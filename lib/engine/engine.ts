@@ -683,7 +683,8 @@ function analyzerPlanFor(rule: CompiledRule): AnalyzerPlan | null {
     rule,
     kind: rule.match.kind,
     prepared,
-    evidenceKeys: [...new Set(rule.evidenceFields)],
+    // As the pattern path (evidence.ts): names of Object.prototype are never payload data.
+    evidenceKeys: [...new Set(rule.evidenceFields)].filter((k) => !(k in Object.prototype)),
     emits: rule.emits.map((e) => ({
       tactic: e.tactic,
       technique_id: e.technique_id,

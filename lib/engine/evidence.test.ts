@@ -20,8 +20,12 @@ describe("evidence extractors", () => {
         if (v !== undefined) Object.defineProperty(payload, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       const x = evidenceExtractor(keys);
-      const dedup = [...new Set(keys)];
+      // Names Object.prototype has are dropped: they could only read inherited values.
+      const dedup = [...new Set(keys)].filter((k) => !(k in Object.prototype));
       expect(x.keys).toEqual(dedup);
+      const built = x.build(payload);
+      for (const k of ["constructor", "toString", "__proto__"]) expect(Object.prototype.hasOwnProperty.call(built, k)).toBe(false);
+      expect(Object.getPrototypeOf(built)).toBe(Object.prototype);
       expect(shape(x.build(payload))).toEqual(shape(buildEvidenceGeneric(dedup, payload)));
     }
   });

@@ -68,7 +68,10 @@ const MAX_EXTRACTORS = 10_000;
 /** The extractor of `keys` (deduplicated, first occurrence kept); the same object for equal lists. */
 export function evidenceExtractor(keys: readonly string[]): EvidenceExtractor {
   const list: string[] = [];
-  for (const k of keys) if (!list.includes(k)) list.push(internKey(k));
+  // Payloads are plain objects (JSON.parse, YAML): a key that Object.prototype has could only ever
+  // read an inherited value (a function, or the prototype itself), never payload data. Validation
+  // refuses such names; a definition stored before that is filtered here, at no per-event cost.
+  for (const k of keys) if (!list.includes(k) && !(k in Object.prototype)) list.push(internKey(k));
   const id = JSON.stringify(list);
   let x = extractors.get(id);
   if (x === undefined) {

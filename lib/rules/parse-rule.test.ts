@@ -168,3 +168,38 @@ describe("rule files", () => {
     expect(dups).toHaveLength(2);
   });
 });
+
+describe("hostile rule text", () => {
+  const head = "rule_id: R1\nrule_version: 1\nname: x\napplies_to: [command]\nemits: [{technique_id: T1059, tactic: TA0002, confidence: 0.5}]\n";
+
+  it("refuses deep nesting at its line:column before the YAML parser sees it (no stack overflow, no crash)", () => {
+    for (const text of [`${head}match: {pattern: x}\nx: ${"[".repeat(3000)}${"]".repeat(3000)}\n`, `${head}match: {pattern: x}\nx: ${"[".repeat(100_000)}\n`]) {
+      const r = parseRule(text, { source: "bomb.yaml" });
+      expect(r.rule).toBeNull();
+      expect(r.issues).toEqual([expect.objectContaining({ line: 7, column: 3 + 64, severity: "error", message: expect.stringMatching(/nests deeper than 64 levels/) })]);
+    }
+    let block = `${head}match: {pattern: x}\nx:\n`;
+    for (let i = 1; i < 200; i++) block += `${" ".repeat(i)}k${i}:\n`;
+    expect(parseRule(block, { source: "b.yaml" }).issues[0]?.message).toMatch(/nests deeper than 64 levels/);
+  });
+
+  it("refuses over-long and over-nested patterns with the offset, and evidence names of Object.prototype", () => {
+    const long = parseRule(`${head}match: {pattern: '${"a".repeat(5000)}'}\n`, { source: "l.yaml" });
+    expect(long.issues[0]).toMatchObject({ path: ["match", "pattern"], message: expect.stringMatching(/5000 characters long; at most 4096/) });
+    const nested = parseRule(`${head}match: {pattern: '${"(?:a".repeat(40)}${")".repeat(40)}'}\n`, { source: "n.yaml" });
+    expect(nested.issues[0]).toMatchObject({ line: 6, column: 19 + 32 * 4, message: expect.stringMatching(/nested more than 32 deep/) });
+    const ev = parseRule(`${head}match: {pattern: x}\nevidence_fields: [command_text, __proto__, constructor, toString]\n`, { source: "e.yaml" });
+    expect(ev.issues.map((i) => i.path)).toEqual([
+      ["evidence_fields", 1],
+      ["evidence_fields", 2],
+      ["evidence_fields", 3],
+    ]);
+  });
+
+  it("regex lists in analyzer parameters are compiled and bounded", () => {
+    const many = parseRule(`${head.replace("[command]", "[session]")}match:\n  kind: lifter:behavioral_data_destruction\n  patterns: [${Array.from({ length: 300 }, (_, i) => `p${i}`).join(", ")}]\n`, { source: "m.yaml" });
+    expect(many.issues[0]).toMatchObject({ path: ["match", "patterns"], message: expect.stringMatching(/300 patterns; at most 256/) });
+    const bad = parseRule(`${head.replace("[command]", "[session]")}match:\n  kind: lifter:behavioral_data_destruction\n  patterns: [ok, '(?<=x)y']\n`, { source: "b.yaml" });
+    expect(bad.issues[0]).toMatchObject({ path: ["match", "patterns", 1], line: 8, severity: "error", message: expect.stringMatching(/^patterns\[1\]: .*lookbehind/) });
+  });
+});

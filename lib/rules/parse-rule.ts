@@ -9,6 +9,7 @@ import { withState } from "./compiled";
 import { fieldFor } from "./match-event";
 import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
 import { compilePattern } from "./pattern";
+import { yamlDepthProblem } from "./yaml-limits";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
 import { KNOWN_SOURCE_KINDS } from "./types";
@@ -34,11 +35,23 @@ export interface ParseRuleResult {
 /** Rule files are small; a megabyte is a mistake (or an attack on the editor endpoint). */
 export const MAX_RULE_BYTES = 1024 * 1024;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(KNOWN_SOURCE_KINDS);
+/** Regex lists in analyzer parameters (DECNET's longest has 5). */
+export const MAX_PATTERNS_PER_LIST = 256;
 const EMIT_KEYS = new Set(["technique_id", "sub_technique_id", "tactic", "confidence"]);
 type Path = (string | number)[];
 
-/** Parses and validates one rule document (SPEC §1). Pure; never throws for bad input. */
+/** Parses and validates one rule document (SPEC §1). Pure; never throws: every failure is an issue with a position. */
 export function parseRule(yamlText: string, options: ParseRuleOptions): ParseRuleResult {
+  try {
+    return parseRuleUnguarded(yamlText, options);
+  } catch (err) {
+    // A defect (ours or a library's) on some input: report it on the document rather than crash the caller.
+    const message = err instanceof Error ? err.message : String(err);
+    return { rule: null, issues: [{ source: options.source, path: [], line: 1, column: 1, message: `the rule could not be validated: ${firstLine(message)}`, severity: "error" }] };
+  }
+}
+
+function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseRuleResult {
   const source = options.source;
   const issues: ValidationIssue[] = [];
   const push = (path: Path, line: number, column: number, message: string, severity: "error" | "warning" = "error"): void => {
@@ -51,6 +64,13 @@ export function parseRule(yamlText: string, options: ParseRuleOptions): ParseRul
   }
   if (Buffer.byteLength(yamlText, "utf8") > MAX_RULE_BYTES) {
     push([], 1, 1, `rule text is larger than ${MAX_RULE_BYTES} bytes`);
+    return { rule: null, issues };
+  }
+
+  const shape = yamlDepthProblem(yamlText);
+  if (shape !== null) {
+    const at = positionOf(yamlText, shape.offset);
+    push([], at.line, at.column, shape.message);
     return { rule: null, issues };
   }
 
@@ -328,6 +348,11 @@ function analyzerIssues(
   for (const name of spec.patternParams) {
     const list = params[name];
     if (!Array.isArray(list)) continue;
+    if (list.length > MAX_PATTERNS_PER_LIST) {
+      const at = locate(["match", name]);
+      push(["match", name], at.line, at.column, `${name} lists ${list.length} patterns; at most ${MAX_PATTERNS_PER_LIST} are allowed (split the rule)`);
+      continue;
+    }
     list.forEach((pattern, i) => {
       if (typeof pattern !== "string") return; // the schema reported it
       const compiled = compilePattern(pattern);
@@ -391,6 +416,17 @@ function locatePatternOffset(doc: Document.Parsed, lc: LineCounter, text: string
   if (value.includes("\n")) return null;
   const p = lc.linePos(contentStart + Math.min(offset, value.length));
   return { line: p.line, column: p.col };
+}
+
+/** 1-based line:column of an offset (for positions found before the YAML is parsed). */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
 }
 
 function firstLine(s: string): string {

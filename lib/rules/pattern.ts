@@ -14,6 +14,42 @@ export type PatternTranslation =
 /** Bump when the translation changes: stored definitions carrying an older value are recompiled. */
 export const PATTERN_TRANSLATOR_VERSION = 1;
 
+/**
+ * Limits on what a rule author's pattern may be (every pattern of DECNET's pack and ours is below
+ * 700 characters and 3 levels of groups). RE2 compiles in time that grows with the square of the
+ * group nesting: `(?:a` nested 20,000 deep took 0.56 s, 160,000 deep 51 s — on whatever thread
+ * validates a draft.
+ */
+export const MAX_PATTERN_LENGTH = 4096;
+export const MAX_PATTERN_NESTING = 32;
+
+/** The first limit a pattern crosses (length, group nesting), or null. Linear. */
+export function patternLimitProblem(pattern: string): PatternProblem | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return { offset: MAX_PATTERN_LENGTH, message: `pattern is ${pattern.length} characters long; at most ${MAX_PATTERN_LENGTH} are allowed (split it into several rules)` };
+  }
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      i++;
+    } else if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      inClass = true;
+      if (pattern[i + 1] === "^") i++;
+      if (pattern[i + 1] === "]") i++;
+    } else if (c === "(") {
+      depth++;
+      if (depth > MAX_PATTERN_NESTING) return { offset: i, message: `groups are nested more than ${MAX_PATTERN_NESTING} deep here; flatten the pattern` };
+    } else if (c === ")") {
+      if (depth > 0) depth--;
+    }
+  }
+  return null;
+}
+
 /** RE2's limit on counted repetition ({m,n}); Python allows more but it cannot run in linear memory. */
 const MAX_REPEAT = 1000;
 const FLAG_LETTERS = new Set(["a", "i", "L", "m", "s", "u", "x"]);
@@ -27,6 +63,8 @@ const FLAG_LETTERS = new Set(["a", "i", "L", "m", "s", "u", "x"]);
  * with its offset and what to write instead.
  */
 export function translatePythonPattern(pattern: string): PatternTranslation {
+  const limit = patternLimitProblem(pattern);
+  if (limit !== null) return { ok: false, problems: [limit] };
   const problems: PatternProblem[] = [];
   const notes: string[] = [];
   let pos = 0;

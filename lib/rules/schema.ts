@@ -9,6 +9,10 @@ export const TECHNIQUE_RE = /^T\d{4}$/;
 export const SUB_TECHNIQUE_RE = /^T\d{4}\.\d{3}$/;
 export const TACTIC_RE = /^TA\d{4}$/;
 export const ANALYZER_KIND_RE = /^lifter:[A-Za-z0-9_.-]+$/;
+/** Names that reach an object's prototype machinery rather than a payload value (__proto__, constructor, prototype, toString…). */
+export function isForbiddenEvidenceKey(key: string): boolean {
+  return key === "prototype" || key in Object.prototype;
+}
 
 export const RuleEmit = z
   .looseObject({
@@ -110,7 +114,12 @@ export const RuleDocument = z
       .min(1, { message: "emits must have at least one entry" })
       .describe("Tags emitted on a match"),
     evidence_fields: z
-      .array(z.string({ message: "each evidence field must be text" }), { message: "evidence_fields must be a list of payload keys" })
+      .array(
+        z
+          .string({ message: "each evidence field must be text" })
+          .refine((k) => !isForbiddenEvidenceKey(k), { message: "not a payload key: it names a built-in property of every object (__proto__, constructor, toString…); remove it" }),
+        { message: "evidence_fields must be a list of payload keys" },
+      )
       .nullable()
       .optional()
       .transform((v) => v ?? [])

@@ -1,0 +1,70 @@
+import { CST, Lexer } from "yaml";
+
+/**
+ * Deepest nesting of collections a rule document may have. Rules nest 4–6 levels (tests: →
+ * event → payload → a value); the `yaml` package's composer recurses per level and, on hostile
+ * input (e.g. 100,000 `[`), exhausts the stack or the heap of the whole process. So the text is
+ * measured first with the package's own lexer, which is linear and iterative.
+ */
+export const MAX_YAML_DEPTH = 64;
+
+export interface YamlShapeProblem {
+  /** Offset in the text (0-based UTF-16 units) where the limit was crossed. */
+  offset: number;
+  message: string;
+}
+
+/** Flow ([…], {…}) plus block (indentation, "- " items) nesting deeper than MAX_YAML_DEPTH, or null. */
+export function yamlDepthProblem(text: string, maxDepth = MAX_YAML_DEPTH): YamlShapeProblem | null {
+  let offset = 0;
+  let flow = 0;
+  let atLineStart = true;
+  let lineIndent = 0;
+  let seqItems = 0;
+  const indents: number[] = [];
+  let skipNext = false;
+  const tooDeep = (at: number): YamlShapeProblem => ({
+    offset: at,
+    message: `the document nests deeper than ${maxDepth} levels: flatten it (rules need a handful)`,
+  });
+  for (const tok of new Lexer().lex(text)) {
+    const at = offset;
+    // The lexer's control tokens (document start, scalar and flow-error markers) are not in the text.
+    if (tok !== "\x02" && tok !== "\x18" && tok !== "\x1f") offset += tok.length;
+    if (skipNext) {
+      // The content of a scalar (plain, quoted or block): never structure, whatever it holds.
+      skipNext = false;
+      atLineStart = tok.endsWith("\n");
+      continue;
+    }
+    const type = CST.tokenType(tok);
+    if (type === "newline") {
+      atLineStart = true;
+      lineIndent = 0;
+      seqItems = 0;
+      continue;
+    }
+    if (type === "space") {
+      if (atLineStart) lineIndent = tok.length;
+      continue;
+    }
+    if (atLineStart && type !== "comment" && flow === 0) {
+      while (indents.length > 0 && (indents[indents.length - 1] as number) >= lineIndent) indents.pop();
+      indents.push(lineIndent);
+      if (indents.length > maxDepth) return tooDeep(at);
+    }
+    atLineStart = false;
+    if (type === "scalar") {
+      skipNext = true;
+    } else if (type === "flow-seq-start" || type === "flow-map-start") {
+      flow++;
+      if (flow + indents.length > maxDepth) return tooDeep(at);
+    } else if (type === "flow-seq-end" || type === "flow-map-end") {
+      if (flow > 0) flow--;
+    } else if (type === "seq-item-ind" && flow === 0) {
+      seqItems++;
+      if (indents.length + seqItems > maxDepth) return tooDeep(at);
+    }
+  }
+  return null;
+}
