@@ -12,7 +12,7 @@ import { measureTestPanelInPage } from "./test-panel";
 
 const LOAD_RUNS = 5;
 const MARKER_RUNS = 20;
-const SAMPLE_RULE = "R0001";
+const SAMPLE_RULE = "R1001";
 const BIG_RULE = "R9000";
 
 function median(values: number[]): number {
@@ -213,7 +213,7 @@ export async function benchEditor(): Promise<Record<string, unknown>> {
       results.markers = report(`(2) keystroke → error marker on a ${big.split("\n").length - 1}-line rule (debounce 75 ms + validation server action)`, m.invalid, 150);
       results.markersFixed = report("(2') fixing keystroke → error marker gone", m.fixed, 150);
       const tp = await measureTestPanelInPage(page, path.join(ROOT, "rules/ttp"));
-      results.testPanel = report(`(3) /rules/R0050 "Run test" with 100 pasted events → result on screen ("${tp.summary}")`, tp.ms, 300);
+      results.testPanel = report(`(3) /rules/R1050 "Run test" with 100 pasted events → result on screen ("${tp.summary}")`, tp.ms, 300);
     } finally {
       await context.close();
     }

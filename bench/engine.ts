@@ -3,10 +3,12 @@ import path from "node:path";
 import { Engine } from "../lib/engine/engine";
 import { tagId } from "../lib/engine/tag-id";
 import type { TtpEvent } from "../lib/engine/types";
+import { fieldFor } from "../lib/rules/match-event";
 import { compileRule } from "../lib/rules/parse-rule";
 import { loadRulesDir } from "../lib/rules/rule-files";
 import type { CompiledRule } from "../lib/rules/types";
-import { commandEvents, generatedRuleEvents, generatedRuleYamls } from "./corpus";
+import { DECNET_SHAPED_RULES } from "../lib/engine/analyzers/testing/decnet-shaped";
+import { adversarialMixedEvents, commandEvents, generatedRuleEvents, generatedRuleYamls, MIXED_KIND_WEIGHTS, mixedEvents } from "./corpus";
 
 interface Rate {
   /** Median of the runs. */
@@ -158,6 +160,159 @@ function adversarial(pack: { rules: readonly CompiledRule[] }, results: Record<s
   return line;
 }
 
+/** Goals printed beside figure (d). */
+const D_GOAL_EVENTS_PER_SEC = 500_000;
+const D_GOAL_WORST_MS = 5;
+const goal = (met: boolean): string => (met ? "goal met" : "goal NOT met");
+
+/**
+ * Figure (d)'s rules: the DECNET-shaped analyzer rules (one per `lifter:` kind, R0001–R0006 and
+ * R0030–R0059) plus the sample pack as loaded from `rulesDir`. A pack rule whose id is a
+ * DECNET-shaped one is left out (reported).
+ */
+function mixedRuleSet(packRules: readonly CompiledRule[]): { rules: CompiledRule[]; shadowed: string[]; analyzerRules: number } {
+  const decnet = DECNET_SHAPED_RULES.map((r) => compileRule(r.yaml, { source: r.ruleId, runTests: false }));
+  const ids = new Set(decnet.map((r) => r.ruleId));
+  const shadowed = packRules.filter((r) => ids.has(r.ruleId)).map((r) => r.ruleId);
+  const rules = [...decnet, ...packRules.filter((r) => !ids.has(r.ruleId))];
+  return { rules, shadowed, analyzerRules: rules.filter((r) => r.match.type === "analyzer").length };
+}
+
+/** Payload fields the rule set's pattern rules read, per source kind (what a match cache would hash). */
+function patternFields(rules: readonly CompiledRule[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const r of rules) {
+    if (r.match.type !== "pattern") continue;
+    for (const kind of r.appliesTo) {
+      const f = fieldFor(r.match.field, kind);
+      if (f === null) continue;
+      const set = out.get(kind) ?? new Set<string>();
+      set.add(f);
+      out.set(kind, set);
+    }
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v]]));
+}
+
+/** Before each pass, the pattern-read string fields of every event become fresh copies (as JSON.parse gives a worker). */
+function freshPatternTexts(events: TtpEvent[], fields: Map<string, string[]>): () => void {
+  const slots: [number, string][] = [];
+  const values: unknown[] = [];
+  events.forEach((e, i) => {
+    for (const f of fields.get(e.source_kind) ?? []) {
+      if (typeof e.payload[f] !== "string") continue;
+      slots.push([i, f]);
+      values.push(e.payload[f]);
+    }
+  });
+  const json = JSON.stringify(values);
+  return () => {
+    const texts = JSON.parse(json) as unknown[];
+    for (let k = 0; k < slots.length; k++) {
+      const [i, f] = slots[k] as [number, string];
+      (events[i] as TtpEvent).payload[f] = texts[k];
+    }
+  };
+}
+
+/** (d) events/s, tags/event and fired share of a mixed analyzer-bound corpus. */
+function mixedAnalyzers(packRules: readonly CompiledRule[], rulesDir: string): PartResult {
+  const { rules, shadowed, analyzerRules } = mixedRuleSet(packRules);
+  const engine = new Engine();
+  engine.replaceAll(rules);
+  const events = mixedEvents(100_000) as TtpEvent[];
+  checkTags(engine, events.slice(0, 5000));
+  // Fired share, per kind too (untimed).
+  const perKind = new Map<string, { n: number; fired: number }>();
+  let fired = 0;
+  for (const e of events) {
+    const k = perKind.get(e.source_kind) ?? { n: 0, fired: 0 };
+    k.n++;
+    if (engine.evaluate(e).length > 0) {
+      k.fired++;
+      fired++;
+    }
+    perKind.set(e.source_kind, k);
+  }
+  const r = throughput(engine, events, 5, freshPatternTexts(events, patternFields(rules)));
+  const failures = engine.takeAnalyzerFailures();
+  const share = fired / events.length;
+  const kinds = Object.keys(MIXED_KIND_WEIGHTS)
+    .map((k) => {
+      const c = perKind.get(k) ?? { n: 0, fired: 0 };
+      return `${k} ${((100 * c.n) / events.length).toFixed(0)}% (fired ${((100 * c.fired) / Math.max(1, c.n)).toFixed(0)}%)`;
+    })
+    .join(", ");
+  const lines = [
+    `(d) DECNET-shaped analyzer rules (${DECNET_SHAPED_RULES.length}) + sample pack ${rulesDir} (${packRules.length} rules${shadowed.length > 0 ? `, ${shadowed.length} shadowed by id: ${shadowed.join(", ")}` : ""}) = ${rules.length} rules, ${analyzerRules} analyzer rules; 100,000 mixed events (seeded) → ${fmt(r.eventsPerSec)} events/s (${spread(r)}; goal ≥ ${fmt(D_GOAL_EVENTS_PER_SEC)} on one core: ${goal(r.eventsPerSec >= D_GOAL_EVENTS_PER_SEC)}), ${r.tagsPerEvent.toFixed(3)} tags/event, ${(100 * share).toFixed(1)}% of events fired`,
+    `    mix: ${kinds}${failures.length > 0 ? `; predicate failures: ${failures.map((f) => `${f.ruleId} ${f.message}`).join("; ")}` : ""}`,
+  ];
+  return {
+    results: {
+      d_rules: rules.length,
+      d_analyzer_rules: analyzerRules,
+      d_pack_rules: packRules.length,
+      d_shadowed_pack_rules: shadowed,
+      d_events_per_sec: r.eventsPerSec,
+      d_events_per_sec_range: [r.min, r.max],
+      d_tags_per_event: Number(r.tagsPerEvent.toFixed(3)),
+      d_fired_share: Number(share.toFixed(4)),
+      d_goal_events_per_sec: D_GOAL_EVENTS_PER_SEC,
+      d_lines: lines,
+    },
+  };
+}
+
+/** (d) worst single event over the adversarial sub-corpus (payloads ≤ 64 KiB), like (c). */
+function mixedAdversarial(packRules: readonly CompiledRule[]): PartResult {
+  const { rules } = mixedRuleSet(packRules);
+  const engine = new Engine();
+  engine.replaceAll(rules);
+  // A worker has been running: warm the JIT on ordinary traffic first (untimed).
+  const warm = mixedEvents(20_000, 7) as TtpEvent[];
+  for (let k = 0; k < 3; k++) for (const e of warm) engine.evaluate(e);
+  const adv = adversarialMixedEvents();
+  const timed: { label: string; median: number; bytes: number; tags: number }[] = [];
+  let rawWorst = 0;
+  let rawWorstLabel = "";
+  for (const { label, event } of adv) {
+    const runs: number[] = [];
+    let tags = 0;
+    for (let k = 0; k < 3; k++) {
+      const s = performance.now();
+      tags = engine.evaluate(event as TtpEvent).length;
+      runs.push(performance.now() - s);
+    }
+    const max = Math.max(...runs);
+    if (max > rawWorst) {
+      rawWorst = max;
+      rawWorstLabel = label;
+    }
+    timed.push({ label, median: runs.sort((x, y) => x - y)[1] as number, bytes: Buffer.byteLength(JSON.stringify(event.payload), "utf8"), tags });
+  }
+  timed.sort((x, y) => y.median - x.median);
+  const worst = timed[0] ?? { label: "", median: 0, bytes: 0, tags: 0 };
+  const top = timed
+    .slice(0, 3)
+    .map((t) => `${t.median.toFixed(2)} ms ${t.label} (${fmt(t.bytes)} B, ${t.tags} tags)`)
+    .join("; ");
+  const lines = [
+    `(d) adversarial: ${adv.length} events (payloads ≤ 64 KiB: base64 runs, near-miss BTC/XMR words, URL lists with xn-- late, 64 KiB op_text/paths, huge lists) → worst ${worst.median.toFixed(2)} ms (median of 3 runs; goal ≤ ${D_GOAL_WORST_MS} ms: ${goal(worst.median <= D_GOAL_WORST_MS)}), worst single run incl. GC ${rawWorst.toFixed(2)} ms (${rawWorstLabel})`,
+    `    slowest: ${top}`,
+  ];
+  return {
+    results: {
+      d_adv_events: adv.length,
+      d_adv_worst_ms: Number(worst.median.toFixed(3)),
+      d_adv_worst_label: worst.label,
+      d_adv_worst_single_run_ms: Number(rawWorst.toFixed(3)),
+      d_adv_slowest: timed.slice(0, 5).map((t) => ({ label: t.label, ms: Number(t.median.toFixed(3)) })),
+      d_goal_worst_ms: D_GOAL_WORST_MS,
+      d_adv_lines: lines,
+    },
+  };
+}
+
 /** What one measurement process reports. */
 interface PartResult {
   results: Record<string, unknown>;
@@ -179,7 +334,7 @@ function corpusA(distinct: boolean): TtpEvent[] {
   return corpus.map((e, i) => ({ ...e, payload: { ...e.payload, command_text: `: ${i}; ${String(e.payload.command_text)}` } }));
 }
 
-export const ENGINE_PARTS = ["a", "a-nocache", "a-distinct", "a-distinct-nocache", "a-match", "b", "c"] as const;
+export const ENGINE_PARTS = ["a", "a-nocache", "a-distinct", "a-distinct-nocache", "a-match", "b", "c", "d", "d-adv"] as const;
 export type EnginePart = (typeof ENGINE_PARTS)[number];
 
 /** One measurement, in the process that calls it (bench/procs/engine-part.mts runs each in a fresh one). */
@@ -190,6 +345,8 @@ export async function runEnginePart(part: EnginePart, rulesDir: string): Promise
     const line = adversarial(pack, results);
     return { results: { ...results, c_line: line } };
   }
+  if (part === "d") return mixedAnalyzers(pack.rules, rulesDir);
+  if (part === "d-adv") return mixedAdversarial(pack.rules);
   if (part === "b") {
     const yamls = generatedRuleYamls(1000);
     const t0 = performance.now();
@@ -235,6 +392,12 @@ export async function runEnginePart(part: EnginePart, rulesDir: string): Promise
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
 
+/**
+ * Figure (a)'s rules: the 41 command rules of the sample pack as of 2026-11-29 (R0001–R0041,
+ * copied unchanged), so that later edits or renumbering of rules/ttp do not move the figure.
+ */
+export const COMMAND_RULES_DIR = path.join(ROOT, "bench/fixtures/command-rules");
+
 /** runEnginePart in a fresh Node process: its own heap and JIT state, so no measurement inherits another's garbage or type feedback. */
 function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
   return new Promise((resolve, reject) => {
@@ -254,12 +417,16 @@ function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
   });
 }
 
-export async function benchEngine(rulesDir: string): Promise<Record<string, unknown>> {
+/**
+ * (a) runs on `commandRulesDir` (default: the pinned fixture), (c) on `rulesDir` (the pack as
+ * shipped, analyzer rules included), (b) on generated rules.
+ */
+export async function benchEngine(rulesDir: string, commandRulesDir = COMMAND_RULES_DIR): Promise<Record<string, unknown>> {
   const results: Record<string, unknown> = {};
-  console.log("engine: each figure in a fresh Node process (own heap and JIT state)");
-  const part = async (p: EnginePart) => inProcess(p, rulesDir);
+  console.log(`engine: each figure in a fresh Node process (own heap and JIT state); (a) rules from ${path.relative(ROOT, path.resolve(commandRulesDir)) || "."}, (c) rules from ${rulesDir}`);
+  const part = async (p: EnginePart) => inProcess(p, p.startsWith("a") ? commandRulesDir : rulesDir);
 
-  // (a) the sample pack's command rules on a generated corpus of realistic commands
+  // (a) the sample pack's command rules (pinned copy) on a generated corpus of realistic commands
   const a = await part("a");
   const a0 = await part("a-nocache");
   const au = await part("a-distinct");
@@ -273,6 +440,7 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   const au0r = au0.rate as Rate;
   const mr = m.rate as Rate;
   Object.assign(results, {
+    a_rules_dir: path.relative(ROOT, path.resolve(commandRulesDir)),
     a_pack_command_rules: ax.commandRules,
     a_distinct_commands: ax.distinctTexts,
     a_events_per_sec: ar.eventsPerSec,
@@ -286,7 +454,7 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
     a_all_distinct_no_cache_events_per_sec: au0r.eventsPerSec,
     a_match_only_events_per_sec: mr.eventsPerSec,
   });
-  console.log(`(a) sample pack: ${ax.commandRules} command rules, 100,000 generated commands (${fmt(ax.distinctTexts ?? 0)} distinct texts, each event's text a fresh string) → full evaluation ${fmt(ar.eventsPerSec)} events/s (${ar.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(ar)})`);
+  console.log(`(a) sample pack (pinned copy): ${ax.commandRules} command rules, 100,000 generated commands (${fmt(ax.distinctTexts ?? 0)} distinct texts, each event's text a fresh string) → full evaluation ${fmt(ar.eventsPerSec)} events/s (${ar.tagsPerEvent.toFixed(2)} tags/event, each with its UUIDv5; ${spread(ar)})`);
   console.log(`    match cache hits ${(100 * (ax.hitRatio ?? 0)).toFixed(1)}% of lookups; with the cache off ${fmt(a0r.eventsPerSec)} events/s (${spread(a0r)})`);
   console.log(`    every command distinct (\`: <n>; \` in front, ${aur.tagsPerEvent.toFixed(2)} tags/event): cache on ${fmt(aur.eventsPerSec)} events/s (${spread(aur)}; bypassed for ${(100 * (aux.bypassRatio ?? 0)).toFixed(1)}% of events), cache off ${fmt(au0r.eventsPerSec)} events/s (${spread(au0r)})`);
   console.log(`    match only (which rules fire, no tags) ${fmt(mr.eventsPerSec)} events/s (${spread(mr)}); per event ≈ ${(1e9 / ar.eventsPerSec).toFixed(0)} ns full, ${(1e9 / mr.eventsPerSec).toFixed(0)} ns match only`);
@@ -303,5 +471,13 @@ export async function benchEngine(rulesDir: string): Promise<Record<string, unkn
   const { c_line: cLine, ...cResults } = c.results;
   Object.assign(results, cResults);
   console.log(String(cLine));
+
+  // (d) the DECNET-shaped analyzer rules + the sample pack on mixed traffic, and its adversarial sub-corpus
+  // (alone: node --import tsx bench/procs/engine-part.mts d|d-adv [rules dir] --print)
+  for (const p of ["d", "d-adv"] as const) {
+    const { d_lines: dLines, d_adv_lines: advLines, ...dResults } = (await part(p)).results;
+    Object.assign(results, dResults);
+    for (const l of [...((dLines as string[] | undefined) ?? []), ...((advLines as string[] | undefined) ?? [])]) console.log(l);
+  }
   return results;
 }

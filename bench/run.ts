@@ -1,11 +1,15 @@
-import { benchEngine } from "./engine";
+import { benchEngine, COMMAND_RULES_DIR } from "./engine";
 
-const USAGE = "usage: npm run bench -- <engine|store|swarm|ui|test-panel|editor|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
+const USAGE =
+  "usage: npm run bench -- <engine|store|swarm|ui|test-panel|editor|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
   const rulesIdx = rest.indexOf("--rules");
   const rulesDir = rulesIdx >= 0 ? (rest[rulesIdx + 1] ?? "rules/ttp") : "rules/ttp";
+  // Figures measured on "the sample pack's command rules" (engine (a), swarm) use a pinned copy.
+  const cmdIdx = rest.indexOf("--command-rules");
+  const commandRulesDir = cmdIdx >= 0 ? (rest[cmdIdx + 1] ?? COMMAND_RULES_DIR) : COMMAND_RULES_DIR;
   const known = ["engine", "store", "swarm", "ui", "test-panel", "editor", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
@@ -19,14 +23,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(`# ttp bench ${name} — node ${process.version}, ${new Date().toISOString()}`);
-  if (name === "engine" || name === "all") await benchEngine(rulesDir);
+  if (name === "engine" || name === "all") await benchEngine(rulesDir, commandRulesDir);
   if (name === "store" || name === "all") {
     const { benchStore } = await import("./store");
     await benchStore();
   }
   if (name === "swarm" || name === "all") {
     const { benchSwarm } = await import("./swarm");
-    const opts = { rulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
+    const opts = { rulesDir: commandRulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
     await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
   }
   if (name === "ui" || name === "all") {

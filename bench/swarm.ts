@@ -5,6 +5,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { createTestPgDatabase } from "../db/testing/pg";
 import { DatabaseRuleStore } from "../lib/store/database-store";
+import { COMMAND_RULES_DIR } from "./engine";
 import { percentile } from "./store";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -166,9 +167,9 @@ async function writeEvents(file: string, count: number): Promise<number> {
 }
 
 export async function benchSwarm(options: Partial<SwarmOptions> = {}): Promise<Record<string, unknown>> {
-  const o: SwarmOptions = { rulesDir: "rules/ttp", workers: 8, changes: 200, events: 1_000_000, threads: 2, ...options };
+  const o: SwarmOptions = { rulesDir: COMMAND_RULES_DIR, workers: 8, changes: 200, events: 1_000_000, threads: 2, ...options };
   const rules = readdirSync(o.rulesDir).filter((f) => /^[A-Za-z0-9_]+\.ya?ml$/.test(f)).length;
-  console.log(`swarm: 1 master + ${o.workers} workers, ${rules} rules from ${o.rulesDir}; throughput over ${o.events} generated command events`);
+  console.log(`swarm: 1 master + ${o.workers} workers, ${rules} rules from ${path.relative(ROOT, path.resolve(o.rulesDir)) || "."}; throughput over ${o.events} generated command events`);
   const results: Record<string, unknown> = {};
   const tmp = mkdtempSync(path.join(tmpdir(), "ttp-bench-swarm-"));
   const pg = await createTestPgDatabase();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { TestPanel } from "../e2e/pages/test-panel";
 import { parseRule } from "../lib/rules/parse-rule";
 import { testDraft } from "../lib/rules/test-draft";
-import type { RuleState } from "../lib/state/rule-state";
+import type { RuleState } from "../lib/state/semantics";
 import { prng } from "./corpus";
 
 const RUNS = 20;
@@ -55,11 +55,11 @@ async function timeRuns(draftYaml: string, eventsText: string): Promise<{ core: 
 }
 
 /**
- * The dashboard's test panel on the server: one rule of the sample pack (R0050, a long
+ * The dashboard's test panel on the server: one rule of the sample pack (R1050, a long
  * http_request pattern) as the draft, clipped, against 100 and 1,000 pasted JSON Lines events.
  */
 export async function benchTestPanel(rulesDir: string): Promise<Record<string, unknown>> {
-  const yaml = await readFile(path.join(rulesDir, "R0050.yaml"), "utf8");
+  const yaml = await readFile(path.join(rulesDir, "R1050.yaml"), "utf8");
   const results: Record<string, unknown> = {};
   for (const n of [100, 1000]) {
     const text = sampleEvents(yaml, n);
@@ -69,7 +69,7 @@ export async function benchTestPanel(rulesDir: string): Promise<Record<string, u
     results[`events_${n}_median_ms`] = Number(med.toFixed(2));
     results[`events_${n}_with_json_median_ms`] = Number(medJson.toFixed(2));
     console.log(
-      `test panel: R0050 draft (clipped 0.3), ${n} pasted events (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB) → median ${med.toFixed(2)} ms of ${RUNS} runs ` +
+      `test panel: R1050 draft (clipped 0.3), ${n} pasted events (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB) → median ${med.toFixed(2)} ms of ${RUNS} runs ` +
         `(min ${Math.min(...t.core).toFixed(2)}, max ${Math.max(...t.core).toFixed(2)}); with the result serialised (${(t.bytes / 1024).toFixed(0)} KiB JSON) ${medJson.toFixed(2)} ms`,
     );
   }
@@ -77,11 +77,11 @@ export async function benchTestPanel(rulesDir: string): Promise<Record<string, u
 }
 
 /**
- * In the browser, on /rules/<ruleId> (sample pack rule R0050, its stored text as the draft):
+ * In the browser, on /rules/<ruleId> (sample pack rule R1050, its stored text as the draft):
  * click on "Run test" with 100 pasted events → the result summary on screen, `runs` times.
  * Two different batches alternate so each run waits for its own summary.
  */
-export async function measureTestPanelInPage(page: Page, rulesDir: string, ruleId = "R0050", runs = 20): Promise<{ ms: number[]; summary: string }> {
+export async function measureTestPanelInPage(page: Page, rulesDir: string, ruleId = "R1050", runs = 20): Promise<{ ms: number[]; summary: string }> {
   const own = await readFile(path.join(rulesDir, `${ruleId}.yaml`), "utf8");
   // Seeds whose batches match a different number of events, so consecutive summaries differ.
   const batches = [sampleEvents(own, 100, 5), sampleEvents(own, 100, 6)];

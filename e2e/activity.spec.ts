@@ -2,10 +2,10 @@ import { expect, test } from "./fixtures";
 import { ACTIVITY_COLUMNS, ActivityPage } from "./pages/activity-page";
 import { markDocument } from "./support/no-reload";
 
-// Rule id owned here: R0060.
+// Rule id owned here: R1060.
 
 test("a change shows up in the activity log live, and the filters narrow the log", async ({ page, cli }) => {
-  const id = "R0060";
+  const id = "R1060";
   const activity = new ActivityPage(page);
   await activity.goto(`?rule=${id}`);
   await expect(activity.table.getByRole("columnheader")).toHaveText([...ACTIVITY_COLUMNS]);

@@ -2,10 +2,10 @@ import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "./fixtures";
 
 // The DECNET-compatible HTTP API (SPEC §6) as a script sees it: bearer tokens, no browser session.
-// R0037 is used only here; R9999 does not exist (the 404 case).
+// R1037 is used only here; R9999 does not exist (the 404 case).
 test.use({ signedInAs: null });
 
-const RULE = "R0037";
+const RULE = "R1037";
 
 async function token(cli: { run(args: string[]): Promise<{ stdout: string }> }, user: string): Promise<string> {
   return (await cli.run(["token", "create", user, "--label", `e2e-${user}-${Date.now()}`])).stdout.trim();
@@ -26,12 +26,12 @@ test("GET /api/v1/ttp/rules lists every rule with its state, sorted by rule_id; 
     const res = await api.get("/api/v1/ttp/rules");
     expect(res.status()).toBe(200);
     const rows = (await res.json()) as { rule_id: string; state: string; name: string }[];
-    expect(rows.length).toBeGreaterThanOrEqual(64);
+    expect(rows.length).toBeGreaterThanOrEqual(76);
     expect(rows.map((r) => r.rule_id)).toEqual([...rows.map((r) => r.rule_id)].sort());
     expect(Object.keys(rows[0] ?? {})).toEqual(
       expect.arrayContaining(["rule_id", "rule_version", "name", "description", "state", "confidence_max", "expires_at", "reason", "set_by", "set_at"]),
     );
-    expect(rows[0]).toMatchObject({ rule_id: "R0001", rule_version: 1 });
+    expect(rows[0]).toMatchObject({ rule_id: "R1001", rule_version: 1 });
     const anon = await anonymous.get("/api/v1/ttp/rules");
     expect(anon.status()).toBe(401);
     expect(await anon.json()).toEqual({ detail: "Could not validate credentials" });

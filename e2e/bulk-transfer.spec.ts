@@ -8,7 +8,7 @@ import { RulesPage } from "./pages/rules-page";
 import { TransferPage } from "./pages/transfer-page";
 import type { Cli } from "./support/cli";
 
-// Rule ids owned here: R0061–R0064 and new ids X_IMPORT_*. (R0060 belongs to activity.spec.ts,
+// Rule ids owned here: R1061–R1064 and new ids X_IMPORT_*. (R1060 belongs to activity.spec.ts,
 // which counts its history rows, so nothing here writes to it.)
 
 // Each test starts two or three `ttp` processes on a machine shared with Chromium and the server.
@@ -104,13 +104,13 @@ function newRule(id: string, confidence = "0.5"): string {
 }
 
 test("bulk-disable three rules for 4 hours with one reason: three rows, three separate changes", async ({ page, cli, run }) => {
-  const ids = ["R0061", "R0062", "R0063"];
+  const ids = ["R1061", "R1062", "R1063"];
   const reason = `bulk check ${Date.now()}`;
   const rules = new RulesPage(page);
   const bulk = new BulkActions(page);
   await rules.goto();
   await rules.expectLive();
-  await rules.search.fill("R006");
+  await rules.search.fill("R106");
   for (const id of ids) await bulk.checkbox(id).check();
   await expect(bulk.count).toHaveText("3 selected");
 
@@ -129,7 +129,7 @@ test("bulk-disable three rules for 4 hours with one reason: three rows, three se
   }
   // Succeeded rules leave the selection; the neighbours were never touched.
   await expect(bulk.count).toHaveText("0 selected");
-  await expect(rules.state("R0064")).toHaveText("enabled");
+  await expect(rules.state("R1064")).toHaveText("enabled");
 
   // One change per rule in the feed, each with the one reason (the reason is unique to this run).
   const [changes, stored] = await Promise.all([tailUntil(run.databaseUrl, (c) => c.reason === reason, 3), listRules(cli)]);
@@ -163,10 +163,10 @@ test("Select all matching selects every rule the filters let through, not only t
 
   await bulk.selectAllMatching.check();
   await expect(bulk.count).toHaveText(`${total} selected`);
-  await expect(bulk.checkbox("R0001")).toBeChecked();
+  await expect(bulk.checkbox("R1001")).toBeChecked();
 
   // Narrowing the filter keeps the selection and says how much of it is out of view.
-  await rules.search.fill("R0061");
+  await rules.search.fill("R1061");
   await expect(bulk.bar).toContainText(`(${total - 1} not shown by the filters)`);
   await expect(bulk.selectAllMatching).toBeChecked();
   await bulk.selectAllMatching.uncheck();
@@ -189,37 +189,37 @@ test("export downloads a zip of every rule's original YAML as <rule_id>.yaml", a
   const stored = await listRules(cli);
   expect(Object.keys(files).sort()).toEqual([...stored.keys()].map((id) => `${id}.yaml`).sort());
   // Untouched by any spec: byte for byte the file the run's database was imported from, comments included.
-  const r0042 = files["R0042.yaml"];
-  expect(r0042 && strFromU8(r0042)).toBe(readFileSync(path.join(RULES_DIR, "R0042.yaml"), "utf8"));
+  const r0042 = files["R1042.yaml"];
+  expect(r0042 && strFromU8(r0042)).toBe(readFileSync(path.join(RULES_DIR, "R1042.yaml"), "utf8"));
 });
 
 test("import: the preview shows one change and one addition, and applying writes exactly those", async ({ page, cli }) => {
   const stored = await listRules(cli);
-  const r0064 = stored.get("R0064");
-  expect(r0064).toBeDefined();
+  const r1064 = stored.get("R1064");
+  expect(r1064).toBeDefined();
   expect(stored.has("X_IMPORT_1")).toBe(false);
-  const original = readFileSync(path.join(RULES_DIR, "R0064.yaml"), "utf8");
-  const changed = original.replace("min_attempts: 20", "min_attempts: 30");
+  const original = readFileSync(path.join(RULES_DIR, "R1064.yaml"), "utf8");
+  const changed = original.replace("rule_version: 1", "rule_version: 2");
   expect(changed).not.toBe(original);
 
   const transfer = new TransferPage(page);
   await transfer.goto();
   await transfer.previewUpload(
     "team-pack.zip",
-    zip({ "pack/R0064.yaml": changed, "pack/X_IMPORT_1.yaml": newRule("X_IMPORT_1"), "__MACOSX/pack/._R0064.yaml": "junk", "pack/README.md": "notes" }),
+    zip({ "pack/R1064.yaml": changed, "pack/X_IMPORT_1.yaml": newRule("X_IMPORT_1"), "__MACOSX/pack/._R1064.yaml": "junk", "pack/README.md": "notes" }),
   );
   await expect(transfer.preview).toContainText("2 rule files");
   await expect(transfer.section("To add")).toHaveAccessibleName("To add (1)");
   await expect(transfer.section("To add")).toContainText("X_IMPORT_1");
   await expect(transfer.section("To change")).toHaveAccessibleName("To change (1)");
-  await expect(transfer.section("To change")).toContainText(`R0064 pack/R0064.yaml: +1 −1 lines, from revision ${r0064?.revision}`);
+  await expect(transfer.section("To change")).toContainText(`R1064 pack/R1064.yaml: +1 −1 lines, from revision ${r1064?.revision}`);
   await expect(transfer.section("Unchanged")).toHaveAccessibleName("Unchanged (0)");
   await expect(transfer.section("To delete")).toHaveCount(0);
-  await transfer.section("To change").getByText("Diff of R0064").click();
-  await expect(transfer.section("To change").locator("pre")).toContainText("- min_attempts: 20");
-  await expect(transfer.section("To change").locator("pre")).toContainText("+ min_attempts: 30");
+  await transfer.section("To change").getByText("Diff of R1064").click();
+  await expect(transfer.section("To change").locator("pre")).toContainText("- rule_version: 1");
+  await expect(transfer.section("To change").locator("pre")).toContainText("+ rule_version: 2");
   // A preview writes nothing.
-  expect((await listRules(cli)).get("R0064")?.revision).toBe(r0064?.revision);
+  expect((await listRules(cli)).get("R1064")?.revision).toBe(r1064?.revision);
 
   await transfer.apply.click();
   await expect(transfer.result.getByRole("status")).toHaveText("1 added, 1 changed, 0 unchanged");
@@ -227,7 +227,7 @@ test("import: the preview shows one change and one addition, and applying writes
 
   const after = await listRules(cli);
   expect(after.get("X_IMPORT_1")).toMatchObject({ revision: 1, origin: "import", updated_by: "admin" });
-  expect(after.get("R0064")).toMatchObject({ revision: (r0064?.revision ?? 0) + 1, origin: "import", updated_by: "admin" });
+  expect(after.get("R1064")).toMatchObject({ revision: (r1064?.revision ?? 0) + 1, origin: "import", updated_by: "admin" });
   expect(after.size).toBe(stored.size + 1);
 
   const rules = new RulesPage(page);
@@ -241,15 +241,15 @@ test("import: an invalid file is reported with its line and nothing is written",
   await transfer.goto();
 
   // Not a zip at all: refused beside the field.
-  await transfer.previewUpload("rules.txt", Buffer.from("rule_id: R0064\n"), "text/plain");
+  await transfer.previewUpload("rules.txt", Buffer.from("rule_id: R1064\n"), "text/plain");
   await expect(transfer.file).toHaveAccessibleDescription(/^rules\.txt is not a \.zip file/);
   await expect(transfer.preview).toHaveCount(0);
 
   const before = await listRules(cli);
   const bad = newRule("X_IMPORT_2", "1.5");
   const line = bad.split("\n").findIndex((l) => l.includes("confidence: 1.5")) + 1;
-  const r0064 = readFileSync(path.join(RULES_DIR, "R0064.yaml"), "utf8").replace("window_seconds: 60", "window_seconds: 90");
-  await transfer.previewUpload("broken.zip", zip({ "R0064.yaml": r0064, "X_IMPORT_2.yaml": bad }));
+  const r1064 = readFileSync(path.join(RULES_DIR, "R1064.yaml"), "utf8").replace("confidence: 0.85", "confidence: 0.8");
+  await transfer.previewUpload("broken.zip", zip({ "R1064.yaml": r1064, "X_IMPORT_2.yaml": bad }));
 
   const problems = transfer.preview.getByRole("alert");
   await expect(problems).toContainText("1 problem; nothing can be imported until the pack is fixed");
@@ -259,7 +259,7 @@ test("import: an invalid file is reported with its line and nothing is written",
 
   const after = await listRules(cli);
   expect(after.has("X_IMPORT_2")).toBe(false);
-  expect(after.get("R0064")?.revision).toBe(before.get("R0064")?.revision);
+  expect(after.get("R1064")?.revision).toBe(before.get("R1064")?.revision);
   expect(after.size).toBe(before.size);
 });
 

@@ -6,7 +6,7 @@ import { expect, test } from "./fixtures";
 import { MARKER_ERROR, RuleEditorPage } from "./pages/rule-editor-page";
 import type { Cli } from "./support/cli";
 
-// Rule ids owned here: R0040–R0049, and R0045_new, new, transfer (created).
+// Rule ids owned here: R1040–R1049, and R1045_new, new, transfer (created).
 // Several checks go through the real CLI (a process start each): generous per-test time.
 test.describe.configure({ timeout: 90_000 });
 
@@ -49,7 +49,7 @@ async function importText(cli: Cli, ruleId: string, text: string): Promise<void>
 }
 
 test("an invalid confidence is marked at its line and refused; fixed, Ctrl+S saves the text verbatim", async ({ page, cli }) => {
-  const id = "R0040";
+  const id = "R1040";
   const before = await stored(cli, id);
   expect(before).toBeDefined();
   const editor = new RuleEditorPage(page);
@@ -78,7 +78,7 @@ test("an invalid confidence is marked at its line and refused; fixed, Ctrl+S sav
   expect(await stored(cli, id)).toMatchObject({ revision: rev, origin: "dashboard", updated_by: "admin" });
   const text = await editor.value();
   expect(text).toContain("confidence: 0.8");
-  expect(text).toMatch(/^# R0040 cryptominer_execution/); // comments kept: no re-serialisation
+  expect(text).toMatch(/^# R1040 cryptominer_execution/); // comments kept: no re-serialisation
   expect(await storedText(cli, id)).toBe(text);
 
   await page.reload();
@@ -88,7 +88,7 @@ test("an invalid confidence is marked at its line and refused; fixed, Ctrl+S sav
 
 test("two admins edit the same rule: the second save gets the conflict dialog with a diff", async ({ page, pageAs, cli }) => {
   test.setTimeout(120_000);
-  const id = "R0041";
+  const id = "R1041";
   const rev0 = (await stored(cli, id))?.revision ?? 0;
   const alice = new RuleEditorPage(page);
   const bob = new RuleEditorPage(await pageAs("admin"));
@@ -148,24 +148,24 @@ test("two admins edit the same rule: the second save gets the conflict dialog wi
 });
 
 test("on a rule's page a different rule_id is marked and refused; New rule is the way to create", async ({ page, cli }) => {
-  const id = "R0042";
+  const id = "R1042";
   const rev = (await stored(cli, id))?.revision;
   const editor = new RuleEditorPage(page);
   await editor.goto(id);
-  const line = await editor.replace("rule_id: R0042", "rule_id: R0042b");
+  const line = await editor.replace("rule_id: R1042", "rule_id: R1042b");
   await expect.poll(() => editor.markers()).toContainEqual(
-    expect.objectContaining({ severity: MARKER_ERROR, startLineNumber: line, startColumn: 10, message: expect.stringMatching(/this page edits R0042/) }),
+    expect.objectContaining({ severity: MARKER_ERROR, startLineNumber: line, startColumn: 10, message: expect.stringMatching(/this page edits R1042/) }),
   );
   await editor.save.click();
-  await expect(editor.alert).toHaveText("Not saved: this page edits R0042, but the draft's rule_id is R0042b. Use New rule to create another rule.");
+  await expect(editor.alert).toHaveText("Not saved: this page edits R1042, but the draft's rule_id is R1042b. Use New rule to create another rule.");
   const all = await listed(cli);
-  expect(all.has("R0042b")).toBe(false);
+  expect(all.has("R1042b")).toBe(false);
   expect(all.get(id)?.revision).toBe(rev);
   await expect(editor.newRule).toHaveAttribute("href", "/rules/new-rule");
 });
 
 test("a change by another process shows in a clean editor; a dirty editor keeps its draft", async ({ page, cli }) => {
-  const id = "R0043";
+  const id = "R1043";
   const editor = new RuleEditorPage(page);
   await editor.goto(id);
   await expect(page.getByText("● live", { exact: true })).toBeVisible();
@@ -185,7 +185,7 @@ test("a change by another process shows in a clean editor; a dirty editor keeps 
 });
 
 test("leaving with unsaved changes asks first", async ({ page }) => {
-  const id = "R0044";
+  const id = "R1044";
   const editor = new RuleEditorPage(page);
   await editor.goto(id);
   await editor.cursorAtEndOf("rule_version: 1");
@@ -218,7 +218,7 @@ test("leaving with unsaved changes asks first", async ({ page }) => {
 
 test("New rule starts from a valid template with a free id and creates the rule; an existing id is refused", async ({ page, cli }) => {
   const editor = new RuleEditorPage(page);
-  await editor.goto("R0046");
+  await editor.goto("R1046");
   await editor.newRule.click();
   await expect(page).toHaveURL(/\/rules\/new-rule$/);
   await editor.ready();
@@ -229,26 +229,26 @@ test("New rule starts from a valid template with a free id and creates the rule;
   expect(before.has(suggested ?? "")).toBe(false);
   await expect(editor.workbench.getByRole("heading", { name: /^Problems/ })).toHaveText("Problems (No problems)");
 
-  await editor.replace(`rule_id: ${suggested}`, "rule_id: R0046");
+  await editor.replace(`rule_id: ${suggested}`, "rule_id: R1046");
   await editor.save.click();
-  await expect(editor.alert).toHaveText(/^Rule R0046 already exists \(revision \d+\)/);
-  expect((await stored(cli, "R0046"))?.revision).toBe(before.get("R0046")?.revision);
+  await expect(editor.alert).toHaveText(/^Rule R1046 already exists \(revision \d+\)/);
+  expect((await stored(cli, "R1046"))?.revision).toBe(before.get("R1046")?.revision);
 
-  await editor.replace("rule_id: R0046", "rule_id: R0045_new");
+  await editor.replace("rule_id: R1046", "rule_id: R1045_new");
   await editor.replace("name: new_rule", "name: editor_spec_rule");
   await editor.save.click();
-  await expect(page).toHaveURL(/\/rules\/R0045_new$/);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("R0045_new · editor_spec_rule");
+  await expect(page).toHaveURL(/\/rules\/R1045_new$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("R1045_new · editor_spec_rule");
   await editor.ready();
-  expect(await stored(cli, "R0045_new")).toMatchObject({ revision: 1, origin: "dashboard", updated_by: "admin" });
-  expect(await storedText(cli, "R0045_new")).toBe(await editor.value());
+  expect(await stored(cli, "R1045_new")).toMatchObject({ revision: 1, origin: "dashboard", updated_by: "admin" });
+  expect(await storedText(cli, "R1045_new")).toBe(await editor.value());
 });
 
 test("rules named `new` and `transfer` open at /rules/new and /rules/transfer (the console's own pages have a '-' in their names)", async ({ page, cli }) => {
-  const template = await storedText(cli, "R0049");
+  const template = await storedText(cli, "R1049");
   try {
     for (const id of ["new", "transfer"]) {
-      await importText(cli, id, template.replace(/^rule_id: R0049$/m, `rule_id: ${id}`).replace(/^name: .*$/m, `name: shadow_check_${id}`));
+      await importText(cli, id, template.replace(/^rule_id: R1049$/m, `rule_id: ${id}`).replace(/^name: .*$/m, `name: shadow_check_${id}`));
       await page.goto(`/rules/${id}`);
       await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${id} · shadow_check_${id}`);
     }
@@ -260,24 +260,24 @@ test("rules named `new` and `transfer` open at /rules/new and /rules/transfer (t
 });
 
 test("Delete asks for confirmation naming the rule, records the reason, and returns to the list", async ({ page, cli }) => {
-  const id = "R0047";
+  const id = "R1047";
   const editor = new RuleEditorPage(page);
   await editor.goto(id);
   await editor.delete.click();
   await expect(editor.deleteDialog.root).toBeVisible();
-  await expect(editor.deleteDialog.root.getByRole("heading")).toHaveText(/^Delete rule R0047 \(.+\)\?$/);
+  await expect(editor.deleteDialog.root.getByRole("heading")).toHaveText(/^Delete rule R1047 \(.+\)\?$/);
   await editor.deleteDialog.cancel.click();
   await expect(editor.deleteDialog.root).toBeHidden();
   expect(await stored(cli, id)).toBeDefined();
 
   await editor.delete.click();
-  await editor.deleteDialog.reason.fill("superseded by R0045_new");
+  await editor.deleteDialog.reason.fill("superseded by R1045_new");
   await editor.deleteDialog.confirm.click();
   await expect(page).toHaveURL(/\/rules$/);
   expect(await stored(cli, id)).toBeUndefined();
 
   await page.goto(`/activity?rule=${id}`);
-  const row = page.getByRole("row").filter({ hasText: "superseded by R0045_new" });
+  const row = page.getByRole("row").filter({ hasText: "superseded by R1045_new" });
   await expect(row).toContainText("deleted");
   await expect(row).toContainText("admin");
 });
@@ -300,7 +300,7 @@ test("Monaco loads from the app with every other host blocked; completion and ho
   try {
     const page = await context.newPage();
     const editor = new RuleEditorPage(page);
-    await editor.goto("R0048");
+    await editor.goto("R1048");
 
     // Hover an id: its name and its attack.mitre.org page, from the app's own catalog.
     const text = await editor.value();
@@ -352,7 +352,7 @@ test.describe("as a viewer", () => {
 
   test("the editor is read-only, without Save, Delete or New rule; /rules/new-rule refuses", async ({ page }) => {
     const editor = new RuleEditorPage(page);
-    await editor.goto("R0049");
+    await editor.goto("R1049");
     const text = await editor.value();
     await expect(editor.save).toHaveCount(0);
     await expect(editor.delete).toHaveCount(0);

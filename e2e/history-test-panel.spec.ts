@@ -8,7 +8,7 @@ import { TestPanel } from "./pages/test-panel";
 import { ROOT } from "./support/app-server";
 import type { Cli } from "./support/cli";
 
-// Rule ids owned here: R0053–R0057 (R0050–R0052 belong to expiring.spec.ts).
+// Rule ids owned here: R1053–R1057 (R1050–R1052 belong to expiring.spec.ts).
 
 interface ListedRule {
   rule_id: string;
@@ -52,7 +52,7 @@ async function exported(cli: Cli, ruleId: string): Promise<string> {
 test("History compares revision 1 with the current text and restores it as revision 3", async ({ page, cli }) => {
   // Three real CLI processes (import, list, export) on a shared 2-core machine.
   test.setTimeout(60_000);
-  const id = "R0055";
+  const id = "R1055";
   const { original } = await importEdited(cli, id, (y) => y.replace(/^name: (.*)$/m, "name: $1_v2"));
 
   const rule = new RulePage(page);
@@ -86,7 +86,7 @@ test("History compares revision 1 with the current text and restores it as revis
 
 test("a restore refused because the rule changed meanwhile says so and writes nothing", async ({ page, cli }) => {
   test.setTimeout(60_000);
-  const id = "R0056";
+  const id = "R1056";
   await importEdited(cli, id, (y) => y.replace(/^name: (.*)$/m, "name: $1_v2"));
   // No live stream: the page must not hear of the revision another process writes meanwhile.
   await page.route("**/api/events**", (route) => route.abort());
@@ -105,7 +105,7 @@ test.describe("as a viewer", () => {
   test.use({ signedInAs: "viewer" });
 
   test("History offers Compare but no Restore", async ({ page, cli }) => {
-    const id = "R0057";
+    const id = "R1057";
     await importEdited(cli, id, (y) => y.replace(/^name: (.*)$/m, "name: $1_v2"));
     const rule = new RulePage(page);
     await rule.goto(id);
@@ -117,7 +117,7 @@ test.describe("as a viewer", () => {
 });
 
 test("the test panel shows the clipped tag of a matching event and why the others did not match", async ({ page, cli }) => {
-  const id = "R0054";
+  const id = "R1054";
   await cli.setState(id, "clipped", ["--confidence-max", "0.3", "--reason", "test panel spec"]);
   const rule = new RulePage(page);
   await rule.goto(id);
@@ -148,7 +148,7 @@ test("the test panel shows the clipped tag of a matching event and why the other
 test("the test panel runs 1,000 events near 1 MiB and refuses the 1,001st with a clear message", async ({ page }) => {
   // Two ~1 MB round trips and 1,000 rendered outcomes; slow when the shared machine is busy.
   test.setTimeout(60_000);
-  const id = "R0053";
+  const id = "R1053";
   const rule = new RulePage(page);
   await rule.goto(id);
   const panel = new TestPanel(page);

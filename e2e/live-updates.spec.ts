@@ -2,10 +2,10 @@ import { expect, test } from "./fixtures";
 import { RulesPage } from "./pages/rules-page";
 import { markDocument } from "./support/no-reload";
 
-// Each test owns its rule ids: R0020–R0021. Changes come from the `ttp` CLI, a separate OS process.
+// Each test owns its rule ids: R1020–R1021. Changes come from the `ttp` CLI, a separate OS process.
 
 test("a change made with the CLI appears in an open page within a second", async ({ page, cli }) => {
-  const id = "R0020";
+  const id = "R1020";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);
@@ -24,7 +24,7 @@ test("a change made with the CLI appears in an open page within a second", async
 });
 
 test("a short expiry reverts on screen by itself", async ({ page, cli }) => {
-  const id = "R0021";
+  const id = "R1021";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);

@@ -2,10 +2,10 @@ import { expect, test } from "./fixtures";
 import { RulePage } from "./pages/rule-page";
 import { markDocument } from "./support/no-reload";
 
-// Rule ids owned here: R0035–R0036 (R0040–R0049 belong to editor.spec.ts).
+// Rule ids owned here: R1035–R1036 (R1040–R1049 belong to editor.spec.ts).
 
 test("the rule page disables and re-enables the rule from its state panel", async ({ page, cli }) => {
-  const id = "R0035";
+  const id = "R1035";
   const rule = new RulePage(page);
   await rule.goto(id);
   await expect(rule.heading).toHaveText(new RegExp(`^${id} · \\S+`));
@@ -29,7 +29,7 @@ test("the rule page disables and re-enables the rule from its state panel", asyn
 });
 
 test("a change made with the CLI appears on an open rule page", async ({ page, cli }) => {
-  const id = "R0036";
+  const id = "R1036";
   const rule = new RulePage(page);
   await rule.goto(id);
   await expect(rule.live).toBeVisible();
@@ -51,7 +51,7 @@ test.describe("as a viewer", () => {
 
   test("the rule page has no state controls", async ({ page }) => {
     const rule = new RulePage(page);
-    await rule.goto("R0036");
+    await rule.goto("R1036");
     await expect(rule.field("State")).toBeVisible();
     for (const name of ["Disable", "Clip", "Enable"] as const) await expect(rule.button(name)).toHaveCount(0);
   });

@@ -1,11 +1,11 @@
 import { expect, test } from "./fixtures";
 import { RulesPage } from "./pages/rules-page";
 
-// Each test owns its rule ids: R0010–R0013.
+// Each test owns its rule ids: R1010–R1013.
 const HOUR = 3_600_000;
 
 test("disable a rule for 1 hour with a reason: shown and persisted", async ({ page, cli }) => {
-  const id = "R0010";
+  const id = "R1010";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);
@@ -36,7 +36,7 @@ test("disable a rule for 1 hour with a reason: shown and persisted", async ({ pa
 });
 
 test("clip a rule with a ceiling of 0.3", async ({ page, cli }) => {
-  const id = "R0011";
+  const id = "R1011";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);
@@ -52,7 +52,7 @@ test("clip a rule with a ceiling of 0.3", async ({ page, cli }) => {
 });
 
 test("Enable returns a disabled rule to enabled", async ({ page, cli }) => {
-  const id = "R0012";
+  const id = "R1012";
   await cli.setState(id, "disabled", ["--reason", "set up by the spec"]);
   const rules = new RulesPage(page);
   await rules.goto();
@@ -66,7 +66,7 @@ test("Enable returns a disabled rule to enabled", async ({ page, cli }) => {
 });
 
 test("a clip ceiling of 1.5 is refused beside the field and nothing is written", async ({ page, cli }) => {
-  const id = "R0013";
+  const id = "R1013";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);

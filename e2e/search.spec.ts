@@ -23,11 +23,11 @@ test("search narrows the list and the URL carries ?q=", async ({ page }) => {
   await expect(rules.count).toHaveText(`${total} of ${total} rules`);
   expect(total).toBeGreaterThan(1);
 
-  await rules.search.fill("R0042");
+  await rules.search.fill("R1042");
   await expect(rules.count).toHaveText(`1 of ${total} rules`);
   await expect(rules.rows).toHaveCount(1);
-  await expect(rules.row("R0042")).toBeVisible();
-  await expect(page).toHaveURL(/\/rules\?q=R0042$/);
+  await expect(rules.row("R1042")).toBeVisible();
+  await expect(page).toHaveURL(/\/rules\?q=R1042$/);
 
   await rules.search.fill("");
   await expect(rules.count).toHaveText(`${total} of ${total} rules`);
@@ -48,8 +48,8 @@ test("a ?q= link opens the list already filtered", async ({ page }) => {
 test("search also covers descriptions (loaded after the list)", async ({ page }) => {
   const rules = new RulesPage(page);
   await rules.goto();
-  // "hostnamectl" is only in R0001's description (and pattern), not in any id, name or ATT&CK name.
+  // "hostnamectl" is only in R1001's description (and pattern), not in any id, name or ATT&CK name.
   await rules.search.fill("hostnamectl");
   await expect(rules.rows).toHaveCount(1);
-  await expect(rules.row("R0001")).toBeVisible();
+  await expect(rules.row("R1001")).toBeVisible();
 });

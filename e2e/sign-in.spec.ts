@@ -12,10 +12,10 @@ test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
 });
 
 test("signing in after following a link returns to the page that was asked for", async ({ page }) => {
-  await page.goto("/rules/R0001");
-  await expect(page).toHaveURL(/\/login\?next=%2Frules%2FR0001$/);
+  await page.goto("/rules/R1001");
+  await expect(page).toHaveURL(/\/login\?next=%2Frules%2FR1001$/);
   await new LoginPage(page).signIn(USERS.viewer.username, USERS.viewer.password);
-  await expect(page).toHaveURL(/\/rules\/R0001$/);
+  await expect(page).toHaveURL(/\/rules\/R1001$/);
 });
 
 test("signing in as admin opens the rule list", async ({ page }) => {

@@ -1,7 +1,7 @@
 import { expect, test } from "./fixtures";
 import { RulesPage } from "./pages/rules-page";
 
-// Rule id owned here: R0030.
+// Rule id owned here: R1030.
 
 test.describe("as a viewer", () => {
   test.use({ signedInAs: "viewer" });
@@ -16,7 +16,7 @@ test.describe("as a viewer", () => {
 });
 
 test("a server-action POST replayed with a viewer's session is refused and changes nothing", async ({ page, pageAs, cli, playwright, baseURL }) => {
-  const id = "R0030";
+  const id = "R1030";
   const rules = new RulesPage(page);
   await rules.goto();
   await rules.show(id);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test } from "./fixtures";
 import { ttp } from "./support/app-server";
 
-// Worker ids owned here: e2e-w1. Rule ids: R0001, R0002 only fire in a worker (nothing is written to them).
+// Worker ids owned here: e2e-w1. Rule ids: R1001, R1002 only fire in a worker (nothing is written to them).
 test.describe.configure({ timeout: 90_000 });
 
 test.use({ signedInAs: "viewer" });
@@ -19,7 +19,7 @@ test("a real worker's report shows on /workers: its status, counts, and the rule
     // Reads stdin to its end, then writes a last report with status "stopped" and exits 0.
     await ttp(run.databaseUrl, ["worker", "--role", "worker", "--id", "e2e-w1", "--report-interval", "100ms", "--out", out], `${events}\n`);
     const tags = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { rule_id: string });
-    expect(new Set(tags.map((t) => t.rule_id))).toEqual(new Set(["R0001", "R0002"]));
+    expect(new Set(tags.map((t) => t.rule_id))).toEqual(new Set(["R1001", "R1002"]));
 
     await page.goto("/workers");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Workers");
@@ -27,10 +27,10 @@ test("a real worker's report shows on /workers: its status, counts, and the rule
     await expect(row.getByRole("cell").nth(2)).toHaveText("stopped");
     await expect(row.getByRole("cell").nth(6)).toHaveText("30");
     const noisy = page.getByRole("table", { name: "Noisiest rules" });
-    await expect(noisy.getByRole("row", { name: "R0001", exact: true }).getByRole("cell").nth(2)).toHaveText("20");
-    await expect(noisy.getByRole("row", { name: "R0002", exact: true }).getByRole("cell").nth(2)).toHaveText("10");
-    await noisy.getByRole("link", { name: "R0001" }).click();
-    await expect(page).toHaveURL(/\/rules\/R0001$/);
+    await expect(noisy.getByRole("row", { name: "R1001", exact: true }).getByRole("cell").nth(2)).toHaveText("20");
+    await expect(noisy.getByRole("row", { name: "R1002", exact: true }).getByRole("cell").nth(2)).toHaveText("10");
+    await noisy.getByRole("link", { name: "R1001" }).click();
+    await expect(page).toHaveURL(/\/rules\/R1001$/);
     // The rule page says how noisy the rule is, from the same reports.
     await expect(page.getByText(/20 since the workers started/)).toBeVisible();
   } finally {

@@ -4,7 +4,7 @@ import { bulkSummary } from "./bulk-summary";
 describe("bulkSummary", () => {
   it("counts successes and names failures", () => {
     expect(bulkSummary("disabled", 3, 0, [])).toBe("3 disabled");
-    expect(bulkSummary("disabled", 3, 0, [{ ruleId: "R0009", message: "R0009 not found" }])).toBe("3 disabled, 1 failed: R0009 not found");
+    expect(bulkSummary("disabled", 3, 0, [{ ruleId: "R1009", message: "R1009 not found" }])).toBe("3 disabled, 1 failed: R1009 not found");
     expect(bulkSummary("enabled", 1, 2, [])).toBe("1 enabled, 2 already enabled");
   });
 

@@ -1,11 +1,11 @@
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 
 /** Most rules one bulk action takes (the rule list holds up to ~10,000). */
 export const MAX_BULK_RULES = 10_000;
 
 export interface BulkRuleFailure {
   ruleId: string;
-  /** Names the rule, e.g. "R0009 not found". */
+  /** Names the rule, e.g. "R1009 not found". */
   message: string;
 }
 
@@ -15,7 +15,7 @@ export interface BulkStateData {
   /** Already in the requested state; nothing written (Enable only). */
   unchanged: { ruleId: string; state: RuleState }[];
   failed: BulkRuleFailure[];
-  /** e.g. "3 disabled, 1 failed: R0009 not found" */
+  /** e.g. "3 disabled, 1 failed: R1009 not found" */
   summary: string;
 }
 

@@ -3,7 +3,7 @@ import { attackIdAt, markerSpan, tokenAround, yamlContext } from "./yaml-context
 
 const DOC = [
   "# comment",
-  "rule_id: R0001",
+  "rule_id: R1001",
   "description: >-",
   "  Text with: a colon",
   "applies_to: [command, ",

@@ -12,7 +12,7 @@ export class BulkActions {
   readonly disable: Locator;
   readonly clip: Locator;
   readonly enable: Locator;
-  /** The summary of the last bulk action, e.g. "3 disabled, 1 failed: R0009 not found". */
+  /** The summary of the last bulk action, e.g. "3 disabled, 1 failed: R1009 not found". */
   readonly status: Locator;
 
   constructor(page: Page) {

@@ -1,4 +1,4 @@
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { ttp } from "./app-server";
 
 /** The `ttp` CLI against the run's database: "another process" for the specs. */

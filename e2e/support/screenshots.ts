@@ -23,10 +23,10 @@ async function main(): Promise<void> {
   const db = createTempDatabase("ttp-shots-");
   await prepareDatabase(db.url);
   const states: [string, string[]][] = [
-    ["R0003", ["disabled", "--expires", "2h", "--reason", "noisy after the ls storm on decoy-7"]],
-    ["R0005", ["clipped", "--confidence-max", "0.3", "--expires", "45m", "--reason", "admins run netstat here too"]],
-    ["R0012", ["disabled", "--expires", "7d", "--reason", "false positives on the CI decoys"]],
-    ["R0020", ["clipped", "--confidence-max", "0.5", "--reason", "tuning"]],
+    ["R1003", ["disabled", "--expires", "2h", "--reason", "noisy after the ls storm on decoy-7"]],
+    ["R1005", ["clipped", "--confidence-max", "0.3", "--expires", "45m", "--reason", "admins run netstat here too"]],
+    ["R1012", ["disabled", "--expires", "7d", "--reason", "false positives on the CI decoys"]],
+    ["R1020", ["clipped", "--confidence-max", "0.5", "--reason", "tuning"]],
   ];
   for (const [id, args] of states) await ttp(db.url, ["state", "set", id, ...args, "--by", "ana"]);
   // Two real workers tag a small batch each and report (then stop) for the Workers page.
@@ -41,10 +41,10 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 860 } });
     await signIn(page, server.baseURL);
-    await page.getByRole("row").filter({ hasText: "R0001" }).waitFor();
+    await page.getByRole("row").filter({ hasText: "R1001" }).waitFor();
     await page.screenshot({ path: path.join(OUT, "rule-list.png") });
 
-    await page.getByRole("row").filter({ hasText: "R0007" }).getByRole("button", { name: "Clip", exact: true }).click();
+    await page.getByRole("row").filter({ hasText: "R1007" }).getByRole("button", { name: "Clip", exact: true }).click();
     await page.getByLabel("Confidence ceiling").fill("0.4");
     await page.getByLabel("Reason").fill("chatty on the build decoys");
     await page.screenshot({ path: path.join(OUT, "state-form.png") });
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     await page.getByRole("table", { name: "Expiring states" }).waitFor();
     await page.screenshot({ path: path.join(OUT, "expiring.png") });
 
-    await page.goto(`${server.baseURL}/rules/R0009`);
+    await page.goto(`${server.baseURL}/rules/R1009`);
     await page.locator(".monaco-editor .view-lines").waitFor({ timeout: 20_000 });
     await page.waitForTimeout(500);
     await page.getByRole("region", { name: "Rule YAML" }).scrollIntoViewIfNeeded();
@@ -69,8 +69,8 @@ async function main(): Promise<void> {
     });
     await page.keyboard.type("# reviewed by ana: raise the confidence\n");
     const tmp = mkdtempSync(path.join(os.tmpdir(), "ttp-shots-rules-"));
-    const original = readFileSync(path.join(ROOT, "rules/ttp/R0009.yaml"), "utf8");
-    writeFileSync(path.join(tmp, "R0009.yaml"), original.replace(/^name: (.*)$/m, "name: $1_v2"));
+    const original = readFileSync(path.join(ROOT, "rules/ttp/R1009.yaml"), "utf8");
+    writeFileSync(path.join(tmp, "R1009.yaml"), original.replace(/^name: (.*)$/m, "name: $1_v2"));
     await ttp(db.url, ["rules", "import", tmp, "--by", "bob"]);
     await page.waitForTimeout(1500);
     await page.getByRole("button", { name: "Save", exact: true }).click();

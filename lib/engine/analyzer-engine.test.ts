@@ -3,7 +3,7 @@ import { z } from "zod";
 import { withState } from "../rules/compiled";
 import { parseRule } from "../rules/parse-rule";
 import type { CompiledRule } from "../rules/types";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 import { registerAnalyzer } from "./analyzers";
 import { SKIP } from "./analyzers/types";
 import { Engine } from "./engine";

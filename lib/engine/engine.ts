@@ -2,7 +2,7 @@ import RE2 from "re2";
 import { withState } from "../rules/compiled";
 import { fieldFor } from "../rules/match-event";
 import type { CompiledRule } from "../rules/types";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 import { analyzerFor, familyRank, prepareAnalyzer, type PreparedAnalyzer } from "./analyzers";
 import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Decision } from "./analyzers/types";
 import { evidenceExtractor, internKey, type EvidenceExtractor } from "./evidence";
@@ -631,17 +631,28 @@ class EvalContext implements AnalyzerContext {
   keys: readonly string[] = [];
   private payload: Readonly<Record<string, unknown>> | null = null;
   private body: string | null | undefined = undefined;
+  private memo: Map<object, unknown> | null = null;
 
   constructor(private readonly reader: ((payload: Readonly<Record<string, unknown>>) => string | null) | null) {}
 
   begin(payload: Readonly<Record<string, unknown>>): void {
     this.payload = payload;
     this.body = undefined;
+    if (this.memo !== null && this.memo.size > 0) this.memo.clear();
   }
 
   end(): void {
     this.payload = null;
     this.body = undefined;
+    if (this.memo !== null && this.memo.size > 0) this.memo.clear();
+  }
+
+  perEvent<T>(key: object, make: () => T): T {
+    const memo = (this.memo ??= new Map());
+    if (memo.has(key)) return memo.get(key) as T;
+    const v = make();
+    memo.set(key, v);
+    return v;
   }
 
   copied(): Record<string, unknown> {

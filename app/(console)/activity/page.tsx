@@ -58,7 +58,7 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
       <form className="toolbar" method="get" action="/activity">
         <label className="filter">
           <span>Rule</span>
-          <input name="rule" defaultValue={q.rule} placeholder="R0001" />
+          <input name="rule" defaultValue={q.rule} placeholder="R1001" />
         </label>
         <label className="filter">
           <span>Actor</span>

@@ -12,6 +12,7 @@ function ctxFor(payload: Payload, evidenceFields: readonly string[]): AnalyzerCo
       return out;
     },
     emailBodyFromDisk: () => null,
+    perEvent: <T,>(_key: object, make: () => T): T => make(),
   };
 }
 

@@ -7,7 +7,7 @@ const CLICK_HERE_SHA = "62dca007a0990ba139aaf818370eaa8156dd31166a3d10c0bbdd4b7a
 
 function ctxWith(disk: string | null = null) {
   const emailBodyFromDisk = vi.fn(() => disk);
-  const ctx: AnalyzerContext = { copied: () => ({ must_not: "appear" }), emailBodyFromDisk };
+  const ctx: AnalyzerContext = { copied: () => ({ must_not: "appear" }), emailBodyFromDisk, perEvent: <T,>(_key: object, make: () => T): T => make() };
   return { ctx, emailBodyFromDisk };
 }
 

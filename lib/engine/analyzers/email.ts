@@ -42,12 +42,29 @@ function isBool(v: unknown): v is boolean {
 }
 
 // Python's str.strip() whitespace (str.isspace): JS trim() also strips U+FEFF but not U+001C–U+001F, U+0085.
-const PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+function isPySpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    (c >= 0x1c && c <= 0x20) ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
 
-/** Python's str.strip(). */
+/** Python's str.strip(), by index (a `\s+$` regex backtracks quadratically on inner whitespace runs of attacker text). */
 function pyStrip(s: string): string {
-  return s.replace(PY_STRIP, "");
+  let start = 0;
+  let end = s.length;
+  while (start < end && isPySpace(s.charCodeAt(start))) start++;
+  while (end > start && isPySpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 /**
@@ -114,8 +131,11 @@ function baseEvidence(payload: Payload): Record<string, unknown> | Skip {
  * R0048); other rules hash only an inline body_text (upstream sees a disk body only in rules
  * evaluated after the first body-reading one).
  */
-function fire(payload: Payload, headers: readonly string[], extras: Record<string, unknown>, body?: string): Fire | Skip {
-  const base = baseEvidence(payload);
+/** Key of the per-event base evidence (built once per e-mail event, shared by every firing rule, as upstream does). */
+const BASE_EVIDENCE = {};
+
+function fire(ctx: AnalyzerContext, payload: Payload, headers: readonly string[], extras: Record<string, unknown>, body?: string): Fire | Skip {
+  const base = ctx.perEvent(BASE_EVIDENCE, () => baseEvidence(payload));
   if (base === SKIP) return SKIP;
   const merged: Record<string, unknown> = {
     ...base,
@@ -204,7 +224,7 @@ const openRelay: Analyzer<OpenRelayParams, OpenRelayParams> = {
   kind: "lifter:email_open_relay",
   family: "email",
   prepare: (params) => params,
-  evaluate(config, payload): AnalyzerOutcome {
+  evaluate(config, payload, ctx): AnalyzerOutcome {
     const rcptCount = own(payload, "rcpt_count");
     if (illTyped(rcptCount, isInt)) return SKIP;
     if (!isInt(rcptCount) || rcptCount < config.rcpt_threshold) return null;
@@ -218,7 +238,7 @@ const openRelay: Analyzer<OpenRelayParams, OpenRelayParams> = {
       // dom() === "" counts as missing here (but as present for sender_masquerade, §3.3).
       if (!a || !b || a === b) return null;
     }
-    return fire(payload, ["From", "Mail-From"], {});
+    return fire(ctx, payload, ["From", "Mail-From"], {});
   },
 };
 
@@ -226,13 +246,13 @@ const massPhish: Analyzer<MassPhishParams, MassPhishParams> = {
   kind: "lifter:email_mass_phish",
   family: "email",
   prepare: (params) => params,
-  evaluate(config, payload): AnalyzerOutcome {
+  evaluate(config, payload, ctx): AnalyzerOutcome {
     const rcptCount = own(payload, "rcpt_count");
     const simhash = own(payload, "body_simhash");
     // body_simhash is a str or an int; "" is accepted (upstream also accepts booleans: not ints here).
     if (illTyped(rcptCount, isInt) || illTyped(simhash, (v) => isStr(v) || isInt(v))) return SKIP;
     if (!isInt(rcptCount) || !present(simhash) || rcptCount < config.rcpt_threshold) return null;
-    return fire(payload, [], {});
+    return fire(ctx, payload, [], {});
   },
 };
 
@@ -240,15 +260,15 @@ const xmailerKit: Analyzer<XmailerKitParams, XmailerKitParams> = {
   kind: "lifter:email_xmailer_kit",
   family: "email",
   prepare: (params) => params,
-  evaluate(_config, payload): AnalyzerOutcome {
+  evaluate(_config, payload, ctx): AnalyzerOutcome {
     const xMailer = own(payload, "x_mailer");
     const kit = own(payload, "matched_kit");
     const flag = own(payload, "xmailer_kit_match");
     if (illTyped(xMailer, isStr)) return SKIP;
     // An empty x_mailer counts as missing (§3.3); its content is never inspected.
     if (!isNonEmptyStr(xMailer)) return null;
-    if (isNonEmptyStr(kit)) return fire(payload, ["X-Mailer"], { matched_kit: kit });
-    if (flag === true) return fire(payload, ["X-Mailer"], {});
+    if (isNonEmptyStr(kit)) return fire(ctx, payload, ["X-Mailer"], { matched_kit: kit });
+    if (flag === true) return fire(ctx, payload, ["X-Mailer"], {});
     return illTyped(kit, isStr) || illTyped(flag, isBool) ? SKIP : null;
   },
 };
@@ -257,7 +277,7 @@ const idnUrl: Analyzer<IdnUrlParams, { readonly prefix: string }> = {
   kind: "lifter:email_idn_url",
   family: "email",
   prepare: (params) => ({ prefix: params.punycode_prefix || "xn--" }),
-  evaluate(config, payload): AnalyzerOutcome {
+  evaluate(config, payload, ctx): AnalyzerOutcome {
     const raw = own(payload, "urls");
     const urls = stringsOf(raw); // non-string elements are skipped
     if (urls === null) return present(raw) ? SKIP : null;
@@ -265,7 +285,7 @@ const idnUrl: Analyzer<IdnUrlParams, { readonly prefix: string }> = {
     const url = urls.find((u) => u.includes(config.prefix));
     if (url === undefined) return null;
     // The full URL is never emitted; a URL without an http(s) scheme still fires with host "".
-    return fire(payload, ["body"], { matched_url_host: urlHost(url) });
+    return fire(ctx, payload, ["body"], { matched_url_host: urlHost(url) });
   },
 };
 
@@ -273,7 +293,7 @@ const senderMasquerade: Analyzer<SenderMasqueradeParams, { readonly signals: Rea
   kind: "lifter:email_sender_masquerade",
   family: "email",
   prepare: (params) => ({ signals: new Set(params.signals) }),
-  evaluate(config, payload): AnalyzerOutcome {
+  evaluate(config, payload, ctx): AnalyzerOutcome {
     const on = config.signals;
     const fromRaw = own(payload, "from_domain");
     const returnPathRaw = own(payload, "return_path_domain");
@@ -305,7 +325,7 @@ const senderMasquerade: Analyzer<SenderMasqueradeParams, { readonly signals: Rea
     if (matched.includes("from_returnpath_mismatch") || matched.includes("from_mailfrom_mismatch")) headers.push("From", "Return-Path");
     if (matched.includes("dkim_fail")) headers.push("DKIM-Signature");
     if (matched.includes("spf_fail")) headers.push("Authentication-Results");
-    return fire(payload, headers, { matched_signals: matched });
+    return fire(ctx, payload, headers, { matched_signals: matched });
   },
 };
 
@@ -321,14 +341,14 @@ const maliciousAttachment: Analyzer<MaliciousAttachmentParams, { readonly trigge
   kind: "lifter:email_malicious_attachment",
   family: "email",
   prepare: (params) => ({ triggers: new Set(params.triggers.filter((t) => (ATTACHMENT_TRIGGERS as readonly string[]).includes(t))) }),
-  evaluate(config, payload): AnalyzerOutcome {
+  evaluate(config, payload, ctx): AnalyzerOutcome {
     const on = config.triggers;
     if (on.size === 0) return null;
     let ill = false;
     for (const [trigger, field] of FLAG_TRIGGERS) {
       if (!on.has(trigger)) continue;
       const v = own(payload, field);
-      if (v === true) return fire(payload, [], { matched_trigger: trigger });
+      if (v === true) return fire(ctx, payload, [], { matched_trigger: trigger });
       if (illTyped(v, isBool)) ill = true;
     }
     if (EXTENSION_TRIGGERS.some((t) => on.has(t))) {
@@ -339,7 +359,7 @@ const maliciousAttachment: Analyzer<MaliciousAttachmentParams, { readonly trigge
       } else {
         // Lowercased with every leading dot stripped ("..ISO" is iso); a whole filename never matches.
         const seen = new Set(exts.map((e) => e.toLowerCase().replace(/^\.+/, "")));
-        for (const t of EXTENSION_TRIGGERS) if (on.has(t) && seen.has(t)) return fire(payload, [], { matched_trigger: t });
+        for (const t of EXTENSION_TRIGGERS) if (on.has(t) && seen.has(t)) return fire(ctx, payload, [], { matched_trigger: t });
       }
     }
     return ill ? SKIP : null;
@@ -360,7 +380,7 @@ const bec: Analyzer<BecParams, BecParams> = {
     if (body === null) return ill ? SKIP : null;
     const bodyKw = firstKeyword(config.body_action_keywords, body.toLowerCase());
     if (bodyKw === null) return null;
-    return fire(payload, ["Subject"], { matched_subject_kw: subjectKw, matched_body_kw: bodyKw }, body);
+    return fire(ctx, payload, ["Subject"], { matched_subject_kw: subjectKw, matched_body_kw: bodyKw }, body);
   },
 };
 
@@ -374,9 +394,9 @@ const encodedPayload: Analyzer<EncodedPayloadParams, EncodedPayloadParams> = {
     if (body === null) return ill ? SKIP : null;
     if (body === "") return null;
     const declared = own(payload, "body_base64_bytes");
-    if (isInt(declared) && declared >= config.min_bytes) return fire(payload, [], { encoded_byte_count: declared }, body);
+    if (isInt(declared) && declared >= config.min_bytes) return fire(ctx, payload, [], { encoded_byte_count: declared }, body);
     const scanned = base64RunBytes(body, config.min_bytes);
-    if (scanned >= 0) return fire(payload, [], { encoded_byte_count: scanned }, body);
+    if (scanned >= 0) return fire(ctx, payload, [], { encoded_byte_count: scanned }, body);
     return illTyped(declared, isInt) ? SKIP : null;
   },
 };

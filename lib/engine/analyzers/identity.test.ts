@@ -11,6 +11,7 @@ function ctxFor(evidenceFields: readonly string[], payload: Payload): AnalyzerCo
       return out;
     },
     emailBodyFromDisk: () => null,
+    perEvent: <T,>(_key: object, make: () => T): T => make(),
   };
 }
 

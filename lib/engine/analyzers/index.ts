@@ -91,7 +91,7 @@ export function explainAnalyzer(match: { readonly kind: string; readonly params:
   const fields = `reads ${reads.join(", ") || "nothing"}; present: ${present.join(", ") || "none"}`;
   let outcome;
   try {
-    outcome = p.analyzer.evaluate(p.config, payload, { copied: () => ({}), emailBodyFromDisk: () => null });
+    outcome = p.analyzer.evaluate(p.config, payload, { copied: () => ({}), emailBodyFromDisk: () => null, perEvent: (_k, make) => make() });
   } catch (err) {
     return `${match.kind} failed on this payload: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -14,6 +14,7 @@ function ctxFor(payload: Payload, evidenceFields: readonly string[]): AnalyzerCo
       return out;
     },
     emailBodyFromDisk: () => null,
+    perEvent: <T,>(_key: object, make: () => T): T => make(),
   };
 }
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parseRule } from "../../rules/parse-rule";
 import { withState } from "../../rules/compiled";
 import type { CompiledRule } from "../../rules/types";
-import type { RuleState } from "../../state/rule-state";
+import type { RuleState } from "../../state/semantics";
 import { Engine } from "../engine";
 import { tagId } from "../tag-id";
 import type { Tag, TtpEvent } from "../types";
@@ -648,6 +648,152 @@ const IPV6: Case[] = [
   { name: "R0059 a global address", kind: "ipv6_leak", payload: { addr: "2001:db8::1" }, expect: [], misses: ["R0059"] },
 ];
 
+
+/** §3 edge behaviours, through the same all-rules engine. */
+const EDGES: Case[] = [
+  {
+    name: "R0044 the prefix anywhere in the URL: the first such URL is reported (host of a query hit)",
+    kind: "email",
+    payload: { urls: ["https://ok.com/?q=xn--abc", "https://xn--b.com"] },
+    expect: [
+      ["R0044", "T1036", "T1036.005", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "ok.com" })],
+      ["R0044", "T1566", "T1566.002", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "ok.com" })],
+    ],
+  },
+  {
+    name: "R0044 host keeps userinfo, port and query when there is no path; lowercased",
+    kind: "email",
+    payload: { urls: ["https://user:pw@xn--80ak6aa92e.COM:8443?x=1"] },
+    expect: [
+      ["R0044", "T1036", "T1036.005", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "user:pw@xn--80ak6aa92e.com:8443?x=1" })],
+      ["R0044", "T1566", "T1566.002", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "user:pw@xn--80ak6aa92e.com:8443?x=1" })],
+    ],
+  },
+  {
+    name: "R0044 no lowercase http(s) scheme: host \"\" but still fires",
+    kind: "email",
+    payload: { urls: ["HTTPS://xn--80ak6aa92e.com/"] },
+    expect: [
+      ["R0044", "T1036", "T1036.005", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "" })],
+      ["R0044", "T1566", "T1566.002", 0.9, emailEv({ matched_headers: ["body"], matched_url_host: "" })],
+    ],
+  },
+  {
+    name: "R0048 n mod 4 = 3 with one = decodes (3(n−3)/4 + 2 = 4097)",
+    kind: "email",
+    payload: { body_text: `${"A".repeat(5463)}=` },
+    expect: [
+      ["R0048", "T1071", "T1071.003", 0.85, emailEv({ body_sha256: sha256(`${"A".repeat(5463)}=`), encoded_byte_count: 4097 })],
+      ["R0048", "T1027", null, 0.9, emailEv({ body_sha256: sha256(`${"A".repeat(5463)}=`), encoded_byte_count: 4097 })],
+    ],
+  },
+  { name: "R0048 n mod 4 = 3 with == is rejected (excess data)", kind: "email", payload: { body_text: `${"A".repeat(5463)}==` }, expect: [], misses: ["R0048"] },
+  { name: "R0048 n mod 4 = 1 never decodes", kind: "email", payload: { body_text: "A".repeat(5465) }, expect: [], misses: ["R0048"] },
+  { name: "R0033 Python's Unicode \\b: é before the address joins the word", kind: "session", payload: { body_text: `é${BTC} bitcoin` }, expect: [], misses: ["R0033"] },
+  { name: "R0033 bech32 must be lowercase", kind: "session", payload: { body_text: `${BECH32.toUpperCase()} bitcoin` }, expect: [], misses: ["R0033"] },
+  {
+    name: "R0033 a BTC address wins over an earlier XMR one; note_text when body_text is empty",
+    kind: "session",
+    payload: { body_text: "", note_text: `${XMR} then (${BTC}) RANSOM` },
+    expect: [["R0033", "T1486", null, 0.9, { btc_address: BTC, matched_keywords: ["ransom"] }]],
+  },
+  {
+    name: "R0032 the first pattern in list order, not in text order",
+    kind: "session",
+    payload: { op_text: "TRUNCATE TABLE x; FLUSHALL" },
+    expect: [["R0032", "T1485", null, 0.95, { matched_op: "FLUSHALL" }]],
+  },
+  { name: "R0036 \\.env also matches .envrc", kind: "http_request", payload: { request_path: "/app/.envrc" }, expect: [["R0036", "T1552", "T1552.001", 0.9, { matched_path: "/app/.envrc" }]] },
+  { name: "R0037 [^/]+ needs a namespace", kind: "http_request", payload: { request_path: "/api/v1/namespaces//secrets" }, expect: [], misses: ["R0037"] },
+  { name: "R0040 $ matches before one final newline only", kind: "session", payload: { tftp_filename: "router.cfg\n\n" }, expect: [], misses: ["R0040"] },
+  {
+    name: "R0045 all four signals: fixed order, headers de-duplicated and sorted",
+    kind: "email",
+    payload: { from_domain: "a.example", return_path_domain: "b.example", mail_from_domain: "c.example", dkim_signed: false, spf_pass: false },
+    expect: [
+      [
+        "R0045",
+        "T1036",
+        null,
+        0.85,
+        emailEv({
+          matched_headers: ["Authentication-Results", "DKIM-Signature", "From", "Return-Path"],
+          matched_signals: ["from_returnpath_mismatch", "from_mailfrom_mismatch", "dkim_fail", "spf_fail"],
+        }),
+      ],
+    ],
+  },
+  {
+    name: "R0041 a subdomain counts as a different domain",
+    kind: "email",
+    payload: { rcpt_count: 10, from_domain: "a.victim.example", mail_from_domain: "victim.example" },
+    expect: [
+      ["R0041", "T1496", null, 0.85, emailEv({ rcpt_count: 10, matched_headers: ["From", "Mail-From"] })],
+      ["R0041", "T1586", "T1586.002", 0.85, emailEv({ rcpt_count: 10, matched_headers: ["From", "Mail-From"] })],
+      ["R0045", "T1036", null, 0.85, emailEv({ rcpt_count: 10, matched_headers: ["From", "Return-Path"], matched_signals: ["from_mailfrom_mismatch"] })],
+    ],
+  },
+  {
+    name: "dom() = \"\" is missing for R0041 but present for R0045 (§3.3)",
+    kind: "email",
+    payload: { rcpt_count: 10, from_domain: "x@", mail_from_domain: "victim.example" },
+    expect: [["R0045", "T1036", null, 0.85, emailEv({ rcpt_count: 10, matched_headers: ["From", "Return-Path"], matched_signals: ["from_mailfrom_mismatch"] })]],
+    misses: ["R0041"],
+  },
+  {
+    name: "rcpt_domains as a string is iterated by character (§3.2)",
+    kind: "email",
+    payload: { rcpt_count: 30, body_simhash: "s", rcpt_domains: "ab.c" },
+    expect: [["R0042", "T1566", null, 0.85, emailEv({ rcpt_count: 30, rcpt_domain_set: [".", "a", "b", "c"] })]],
+  },
+  {
+    name: "R0054 categories fallback; duplicates kept; non-int categories skipped",
+    kind: "intel",
+    payload: { abuseipdb_score: 90, categories: [22, 22, "18", true] },
+    expect: [["R0054", "T1110", null, 0.7 * 0.9, { abuseipdb_score: 90, abuseipdb_categories: [22, 22], abuse_confidence_score: 90 }]],
+  },
+  {
+    name: "R0055 duplicate tags give duplicate signal names",
+    kind: "intel",
+    payload: { greynoise_classification: "malicious", greynoise_tags: ["sliver", "sliver", "metasploit"] },
+    expect: [
+      ["R0055", "T1071", null, 0.7, { greynoise_classification: "malicious", greynoise_tags: ["sliver", "sliver", "metasploit"] }],
+      ["R0055", "T1588", null, 0.7, { greynoise_classification: "malicious", greynoise_tags: ["sliver", "sliver", "metasploit"] }],
+    ],
+  },
+  { name: "R0055 greynoise_tags as a string is ignored", kind: "intel", payload: { greynoise_classification: "benign", greynoise_tags: "tor_exit_node" }, expect: [], misses: ["R0055"] },
+  {
+    name: "R0057 threat types per technique; malware_family as a string; non-string ioc types skipped",
+    kind: "intel",
+    payload: { threatfox_threat_types: ["botnet_cc", "payload"], malware_family: "x", threatfox_ioc_types: ["url", 3] },
+    expect: [
+      ["R0057", "T1071", null, 0.8, { threatfox_threat_types: ["botnet_cc", "payload"], threatfox_ioc_types: ["url", 3], threat_types: ["botnet_cc"], malware_families: ["x"], ioc_types: ["url"] }],
+      ["R0057", "T1588", "T1588.001", 0.8, { threatfox_threat_types: ["botnet_cc", "payload"], threatfox_ioc_types: ["url", 3], threat_types: ["botnet_cc", "payload"], malware_families: ["x"], ioc_types: ["url"] }],
+    ],
+  },
+  {
+    name: "R0056 empty feodo_malware_family falls through to malware_family; first_seen_feodo copied",
+    kind: "intel",
+    payload: { feodo_listed: true, feodo_malware_family: "", malware_family: "Heodo", first_seen_feodo: "2020-01-01" },
+    expect: [
+      ["R0056", "T1071", "T1071.001", 0.85, { feodo_listed: true, feodo_malware_family: "", first_seen_feodo: "2020-01-01", malware_family: "Heodo" }],
+      ["R0056", "T1588", "T1588.001", 0.85, { feodo_listed: true, feodo_malware_family: "", first_seen_feodo: "2020-01-01", malware_family: "Heodo" }],
+    ],
+  },
+  {
+    name: "R0006 a non-string service is copied raw (§3.4)",
+    kind: "auth_attempt",
+    payload: { username: "admin", password: "password", service: 22 },
+    expect: [["R0006", "T1078", "T1078.001", 0.9, { username: "admin", service: 22 }]],
+  },
+  {
+    name: "R0059 addr absent → src_ip; empty attacker_v4 falls through to attacker_ip",
+    kind: "ipv6_leak",
+    payload: { src_ip: "Fe80::3", attacker_v4: "", attacker_ip: "192.0.2.4" },
+    expect: [["R0059", "T1090", null, 0.85, { addr: "Fe80::3", mac_oui: "", iid_kind: "unknown", vector: "", on_iface: "", attacker_v4: "192.0.2.4", observed_at: "" }]],
+  },
+];
+
 const FAMILIES: [string, Case[]][] = [
   ["credential", CREDENTIAL],
   ["identity", IDENTITY],
@@ -656,6 +802,7 @@ const FAMILIES: [string, Case[]][] = [
   ["canary", CANARY],
   ["intel", INTEL],
   ["ipv6", IPV6],
+  ["§3 edges", EDGES],
 ];
 
 // ---- tests -----------------------------------------------------------------------------------
@@ -947,5 +1094,38 @@ describe("R0030 and R0058 never fire", () => {
     ]);
     expect(run("intel", { aggregate_verdict: "malicious", bump_amount: 0.05 })).toEqual([]);
     expect(ENGINE.matchingRuleIds({ source_kind: "intel", source_id: "x", payload })).not.toContain("R0058");
+  });
+});
+
+describe("e-mail body from the artifacts store (§3.5.4)", () => {
+  const DISK_BODY = "Kindly transfer the balance today.";
+  function diskEngine(): { engine: Engine; calls: () => number } {
+    let n = 0;
+    const engine = new Engine({
+      clock: () => NOW,
+      emailBodyReader: (p) => {
+        n++;
+        return p.decky_id === "decky-01" && typeof p.stored_as === "string" ? DISK_BODY : null;
+      },
+    });
+    engine.replaceAll(RULES);
+    return { engine, calls: () => n };
+  }
+  const stored = { decky_id: "decky-01", stored_as: "2026-06-30T10:00:00Z_0123456789ab_msg.eml" };
+
+  it("read once per event; rules before the first body reader (R0045) do not hash it, R0047 does", () => {
+    const { engine, calls } = diskEngine();
+    const tags = run("email", { subject: "Payroll change", from_domain: "hr@corp.example", return_path_domain: "bulk.example", ...stored }, {}, engine);
+    expect(brief(tags)).toEqual([
+      ["R0045", "T1036", null, 0.85, emailEv({ matched_headers: ["From", "Return-Path"], matched_signals: ["from_returnpath_mismatch"] })],
+      ["R0047", "T1566", "T1566.003", 0.85, emailEv({ body_sha256: sha256(DISK_BODY), matched_headers: ["Subject"], matched_subject_kw: "payroll", matched_body_kw: "transfer" })],
+    ]);
+    expect(calls()).toBe(1);
+  });
+
+  it("an inline body_text, even \"\", short-circuits the store", () => {
+    const { engine, calls } = diskEngine();
+    expect(run("email", { subject: "Payroll change", body_text: "", ...stored }, {}, engine)).toEqual([]);
+    expect(calls()).toBe(0);
   });
 });

@@ -40,6 +40,8 @@ export interface AnalyzerContext {
    * Read at most once per event. Call it only when payload.body_text is not a string.
    */
   emailBodyFromDisk(): string | null;
+  /** A value computed once per event and shared by every rule evaluated on it (e.g. the e-mail base evidence). */
+  perEvent<T>(key: object, make: () => T): T;
 }
 
 /**
