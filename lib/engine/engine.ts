@@ -660,10 +660,10 @@ class EvalContext implements AnalyzerContext {
     const p = this.payload;
     if (p === null) return out;
     for (const k of this.keys) {
-      if (Object.prototype.hasOwnProperty.call(p, k) && p[k] !== undefined) {
-        // defineProperty: a key such as "__proto__" becomes data, never the prototype.
-        Object.defineProperty(out, k, { value: p[k], enumerable: true, writable: true, configurable: true });
-      }
+      // keys holds no Object.prototype name (analyzerPlanFor filters them), so a read is an own read
+      // and an assignment never reaches the prototype.
+      const v = p[k];
+      if (v !== undefined) out[k] = v;
     }
     return out;
   }

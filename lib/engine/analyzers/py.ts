@@ -7,6 +7,7 @@
 // - `a ‖ b` is Python's `or`: the first truthy value, else the last operand.
 import RE2 from "re2";
 import { compilePattern } from "../../rules/pattern";
+import { MatchCache, type Hits } from "../match-cache";
 
 /** Not undefined and not null: the field is there. */
 export function present(v: unknown): boolean {
@@ -48,7 +49,8 @@ export function pyOr(...values: unknown[]): unknown {
 
 /** Own property of the payload (never an inherited one such as `constructor`). */
 export function own(payload: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(payload, key) ? payload[key] : undefined;
+  const v = payload[key];
+  return v === undefined || Object.prototype.hasOwnProperty.call(payload, key) ? v : undefined;
 }
 
 /** The string elements of a list (non-strings skipped, as upstream does); null when `v` is not a list. */
@@ -64,31 +66,53 @@ export function stringsOf(v: unknown): string[] | null {
  * linear-time search. `firstMatch` gives the index of the first pattern, in list order, found in
  * the text, or -1.
  */
+const NO_MATCH: Hits = Object.freeze([]);
+const FIRSTS: Hits[] = [];
+function firstHit(i: number): Hits {
+  return (FIRSTS[i] ??= Object.freeze([i]));
+}
+
+/** Entries per generation of a pattern list's memo (see match-cache.ts): paths and file names repeat. */
+const LIST_CACHE_ENTRIES = 1024;
+
 export class PatternList {
   readonly sources: readonly string[];
-  private readonly res: RE2[];
+  readonly size: number;
+  private readonly single: RE2 | null;
+  private readonly set: InstanceType<typeof RE2.Set> | null;
+  private readonly cache: MatchCache;
 
   constructor(patterns: readonly string[]) {
     const sources: string[] = [];
-    const res: RE2[] = [];
+    const re2: string[] = [];
     for (const p of patterns) {
       const c = compilePattern(p);
       // parseRule refuses a pattern that does not compile; a stored definition of an older
       // translator may still carry one: skip it, as upstream skips patterns that fail to compile.
       if (!c.ok) continue;
       sources.push(p);
-      res.push(new RE2(c.matcher.re2Source));
+      re2.push(c.matcher.re2Source);
     }
     this.sources = sources;
-    this.res = res;
-  }
-
-  get size(): number {
-    return this.res.length;
+    this.size = sources.length;
+    // One pass over the text for the whole list (RE2.Set), as the engine's field groups do, behind
+    // the same bounded, self-bypassing memo of value → answer.
+    this.single = re2.length === 1 ? new RE2(re2[0] as string) : null;
+    this.set = re2.length > 1 ? new RE2.Set(re2) : null;
+    this.cache = new MatchCache(LIST_CACHE_ENTRIES, (text) => this.run(text));
   }
 
   firstMatch(text: string): number {
-    for (let i = 0; i < this.res.length; i++) if ((this.res[i] as RE2).test(text)) return i;
-    return -1;
+    if (this.size === 0) return -1;
+    const hits = this.cache.hits(text);
+    return hits.length === 0 ? -1 : (hits[0] as number);
+  }
+
+  private run(text: string): Hits {
+    if (this.single !== null) return this.single.test(text) ? firstHit(0) : NO_MATCH;
+    if (this.set === null || !this.set.test(text)) return NO_MATCH;
+    let first = -1;
+    for (const i of this.set.match(text)) if (first < 0 || i < first) first = i;
+    return first < 0 ? NO_MATCH : firstHit(first);
   }
 }
