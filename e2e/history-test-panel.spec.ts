@@ -8,7 +8,7 @@ import { TestPanel } from "./pages/test-panel";
 import { ROOT } from "./support/app-server";
 import type { Cli } from "./support/cli";
 
-// Rule ids owned here: R1053–R1057 (R1050–R1052 belong to expiring.spec.ts).
+// Rule ids owned here: R1053–R1057 and R1074 (R1050–R1052 belong to expiring.spec.ts).
 
 interface ListedRule {
   rule_id: string;
@@ -143,6 +143,27 @@ test("the test panel shows the clipped tag of a matching event and why the other
   await expect(panel.summary).toHaveText(/^6 examples: 6 passed, 0 failed \(/);
   await expect(panel.outcomes).toHaveCount(6);
   await expect(panel.outcomes.first()).toContainText("PASS");
+});
+
+test("the test panel runs an analyzer rule with the real analyzer: scaled and clipped tags, and why an event did not fire", async ({ page, cli }) => {
+  const id = "R1074";
+  await cli.setState(id, "clipped", ["--confidence-max", "0.45", "--reason", "test panel analyzer spec"]);
+  const rule = new RulePage(page);
+  await rule.goto(id);
+  const panel = new TestPanel(page);
+  await panel.runWith([
+    { source_kind: "intel", source_id: "intel_1", payload: { abuseipdb_score: 80, abuseipdb_categories: [18, 19] } },
+    { source_kind: "intel", payload: { abuseipdb_score: 100, abuseipdb_categories: [11, 13] } },
+    { source_kind: "intel", payload: { abuseipdb_score: "95", abuseipdb_categories: [18] } },
+  ]);
+  await expect(panel.summary).toHaveText(/^3 events: 1 matched, 2 no match/);
+  // The score scales each base (0.6 × 0.8 = 0.48, 0.5 × 0.8 = 0.4), then the clip at 0.45 applies.
+  await expect(panel.outcomes.nth(0)).toContainText("T1110 (TA0006) confidence 0.45 (clipped from 0.48) (emits 0.6, scaled by the analyzer)");
+  await expect(panel.outcomes.nth(0)).toContainText("T1595 (TA0043) confidence 0.4 (emits 0.5, scaled by the analyzer)");
+  await expect(panel.outcomes.nth(1)).toContainText("no match: lifter:intel_abuseipdb decided T1566, T1496, T1090, but emits has no entry for T1566, T1496, T1090");
+  await expect(panel.outcomes.nth(2)).toContainText("no match: lifter:intel_abuseipdb skipped the event: a field it reads has the wrong type");
+  await panel.useExamples.click();
+  await expect(panel.summary).toHaveText(/^5 examples: 5 passed, 0 failed \(/);
 });
 
 test("the test panel runs 1,000 events near 1 MiB and refuses the 1,001st with a clear message", async ({ page }) => {

@@ -219,7 +219,8 @@ function Outcomes({ result }: { result: Ran }) {
                         <td>{t.subTechniqueId ?? "—"}</td>
                         <td>
                           {t.confidence}
-                          {t.clipped && <span className="muted"> (clipped from {t.declaredConfidence})</span>}
+                          {t.clipped && <span className="muted"> (clipped from {t.unclippedConfidence})</span>}
+                          {t.unclippedConfidence !== t.declaredConfidence && <span className="muted"> (emits {t.declaredConfidence}, scaled by the analyzer)</span>}
                           {t.belowSinkFloor && <span className="muted"> · below the sinks&apos; 0.3 floor</span>}
                         </td>
                         <td>

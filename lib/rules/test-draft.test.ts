@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS } from "../engine/sample-events";
-import { defaultState, type RuleState } from "../state/rule-state";
+import { defaultState, type RuleState } from "../state/semantics";
 import { testDraft, type TestDraftInput, type TestDraftResult } from "./test-draft";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -90,8 +90,8 @@ describe("testDraft", () => {
     expect(o?.matched).toBe(true);
     expect(o?.sourceId).toBe("cmd_7");
     expect(o?.tags).toEqual([
-      { tactic: "TA0007", techniqueId: "T1082", subTechniqueId: null, confidence: 0.3, declaredConfidence: 0.7, clipped: true, belowSinkFloor: false, evidence: { command_text: "uname -a; id", user: "root" } },
-      { tactic: "TA0002", techniqueId: "T1059", subTechniqueId: "T1059.004", confidence: 0.3, declaredConfidence: 0.6, clipped: true, belowSinkFloor: false, evidence: { command_text: "uname -a; id", user: "root" } },
+      { tactic: "TA0007", techniqueId: "T1082", subTechniqueId: null, confidence: 0.3, declaredConfidence: 0.7, unclippedConfidence: 0.7, clipped: true, belowSinkFloor: false, evidence: { command_text: "uname -a; id", user: "root" } },
+      { tactic: "TA0002", techniqueId: "T1059", subTechniqueId: "T1059.004", confidence: 0.3, declaredConfidence: 0.6, unclippedConfidence: 0.6, clipped: true, belowSinkFloor: false, evidence: { command_text: "uname -a; id", user: "root" } },
     ]);
     expect(o?.text).toBe("matched: T1082 (TA0007) confidence 0.3 (clipped from 0.7); T1059.004 (TA0002) confidence 0.3 (clipped from 0.6)");
     expect(r.summary).toMatchObject({ events: 1, matched: 1, notMatched: 0, malformed: 0 });

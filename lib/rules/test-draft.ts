@@ -3,7 +3,7 @@ import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS, parseSampleEvents, type MalformedS
 import type { Tag, TtpEvent } from "../engine/types";
 import { DEFAULT_MIN_CONFIDENCE } from "../engine/types";
 import type { ValidationIssue } from "../errors";
-import { defaultState, effectiveState, type RuleState } from "../state/rule-state";
+import { defaultState, effectiveState, type RuleState } from "../state/semantics";
 import { withState } from "./compiled";
 import { fieldFor } from "./match-event";
 import { explainAnalyzer, analyzerFor } from "../engine/analyzers";
@@ -43,6 +43,8 @@ export interface TagView {
   confidence: number;
   /** As written in the draft's `emits`. */
   declaredConfidence: number;
+  /** Before the clip: the declared confidence, scaled by the analyzer where it scales (intel scores). */
+  unclippedConfidence: number;
   clipped: boolean;
   /** Below the default floor of tag sinks (SPEC §4.1): such a tag is dropped by the sinks. */
   belowSinkFloor: boolean;
@@ -141,6 +143,9 @@ export async function testDraft(input: TestDraftInput): Promise<TestDraftResult>
   const rule = withState(draft, disabled ? defaultState() : stored);
   const engine = new Engine({ clock: () => nowMs });
   engine.replaceAll([rule]);
+  // The same rule without a clip: what each tag would be worth before it (an analyzer may scale it).
+  const unclippedEngine = new Engine({ clock: () => nowMs });
+  unclippedEngine.replaceAll([withState(draft, defaultState())]);
   const clip = stored.state === "clipped" ? stored.confidence_max : null;
 
   const outcomes: EventOutcome[] = [];
@@ -149,7 +154,11 @@ export async function testDraft(input: TestDraftInput): Promise<TestDraftResult>
   let failed = 0;
   for (const s of samples) {
     const tags = engine.evaluate(s.event, nowMs);
-    const views = tags.map((t, i) => tagView(t, rule.emits[i]?.confidence ?? t.confidence));
+    const unclipped = new Map(tags.length > 0 ? unclippedEngine.evaluate(s.event, nowMs).map((t) => [t.uuid, t.confidence] as const) : []);
+    const views = tags.map((t) => {
+      const declared = rule.emits.find((e) => e.technique_id === t.technique_id && e.sub_technique_id === t.sub_technique_id)?.confidence ?? t.confidence;
+      return tagView(t, declared, unclipped.get(t.uuid) ?? declared);
+    });
     const noMatch = views.length > 0 ? null : explainNoMatch(rule, s.event);
     if (views.length > 0) matched++;
     let example: ExampleCheck | null = null;
@@ -190,14 +199,15 @@ export async function testDraft(input: TestDraftInput): Promise<TestDraftResult>
   };
 }
 
-function tagView(t: Tag, declared: number): TagView {
+function tagView(t: Tag, declared: number, unclipped: number): TagView {
   return {
     tactic: t.tactic,
     techniqueId: t.technique_id,
     subTechniqueId: t.sub_technique_id,
     confidence: t.confidence,
     declaredConfidence: declared,
-    clipped: t.confidence < declared,
+    unclippedConfidence: unclipped,
+    clipped: t.confidence < unclipped,
     belowSinkFloor: t.confidence < DEFAULT_MIN_CONFIDENCE,
     evidence: t.evidence,
   };
@@ -251,7 +261,12 @@ function describeOutcome(tags: TagView[], noMatch: EventOutcome["noMatch"], exam
   const head =
     tags.length > 0
       ? `${disabled ? "would match if enabled" : "matched"}: ${tags
-          .map((t) => `${t.subTechniqueId ?? t.techniqueId} (${t.tactic}) confidence ${t.confidence}${t.clipped ? ` (clipped from ${t.declaredConfidence})` : ""}`)
+          .map(
+            (t) =>
+              `${t.subTechniqueId ?? t.techniqueId} (${t.tactic}) confidence ${t.confidence}${t.clipped ? ` (clipped from ${t.unclippedConfidence})` : ""}${
+                t.unclippedConfidence !== t.declaredConfidence ? ` (emits ${t.declaredConfidence}, scaled by the analyzer)` : ""
+              }`,
+          )
           .join("; ")}`
       : `no match: ${noMatch?.message ?? "nothing emitted"}`;
   return example ? `${head} — ${example.message}` : head;
