@@ -282,6 +282,31 @@ test("Delete asks for confirmation naming the rule, records the reason, and retu
   await expect(row).toContainText("admin");
 });
 
+test("analyzer rules: hover explains the lifter kind, completion offers its parameters and the other kinds", async ({ page }) => {
+  const editor = new RuleEditorPage(page);
+  await editor.goto("R1070");
+  const hover = editor.region.locator(".monaco-hover:not(.hidden)");
+  await expect(async () => {
+    await page.mouse.move(1, 1);
+    await editor.hoverText('kind: "lifter:credential_auth_brute_generic"');
+    await expect(hover).toContainText("lifter:credential_auth_brute_generic", { timeout: 2_000 });
+  }).toPass({ timeout: 10_000 });
+  await expect(hover).toContainText("fail_threshold");
+
+  // A parameter key under match: the kind's own parameters, described.
+  await editor.replace("  fail_threshold: 10", "  fail_");
+  await page.keyboard.press("Control+Space");
+  const suggest = editor.region.locator(".suggest-widget");
+  await expect(suggest).toContainText("fail_threshold");
+  await page.keyboard.press("Escape");
+
+  // The kind's value: every analyzer kind the engine evaluates.
+  await editor.replace('  kind: "lifter:credential_auth_brute_generic"', "  kind: lifter:cred");
+  await page.keyboard.press("Control+Space");
+  await expect(suggest).toContainText("lifter:credential_password_guessing");
+  await page.keyboard.press("Escape");
+});
+
 test("Monaco loads from the app with every other host blocked; completion and hover work offline", async ({ browser, sessions, run, playwright }) => {
   const context = await browser.newContext({ baseURL: run.baseURL, storageState: await sessions.get("admin") });
   const app = new URL(run.baseURL);

@@ -197,12 +197,13 @@ function registerProviders(monaco: Monaco): void {
         return { range: { startLineNumber: ln, endLineNumber: ln, startColumn: hit.start, endColumn: hit.end }, contents: [{ value: text }, { value: `[${url}](${url})` }] };
       }
       const info = analyseLine(line);
-      if (info.key === null || position.column < info.col + 1 || position.column > info.col + 1 + info.key.length) return null;
-      const ctx = yamlContext(model.getLinesContent(), ln - 1, info.col + 1);
-      if (info.key === "kind" && ctx.container === "match") {
-        const a = analyzerOf("match", { kind: info.value ?? "" });
+      if (info.key === "kind" && position.column >= info.col + 1) {
+        // `kind: lifter:…` under match: the analyzer's summary, fields read and parameters (key or value hovered).
+        const a = yamlContext(model.getLinesContent(), ln - 1, info.col + 1).container === "match" ? analyzerOf("match", { kind: info.value ?? "" }) : undefined;
         if (a) return { range: { startLineNumber: ln, endLineNumber: ln, startColumn: info.col + 1, endColumn: line.length + 1 }, contents: [{ value: analyzerDoc(a) }] };
       }
+      if (info.key === null || position.column < info.col + 1 || position.column > info.col + 1 + info.key.length) return null;
+      const ctx = yamlContext(model.getLinesContent(), ln - 1, info.col + 1);
       const f = fieldAt(ctx.container, info.key, ctx.siblings);
       if (!f) return null;
       return {
