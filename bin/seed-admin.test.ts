@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -72,6 +72,27 @@ describe("seedAdmin (first run of npm start)", () => {
     await seedAdmin(store, { passwordFile, out: capture().out });
     expect(mode(passwordFile)).toBe(0o600);
     expect(await store.verifyPassword("admin", readFileSync(passwordFile, "utf8").trimEnd())).not.toBeNull();
+  });
+
+  it("replaces a symlink planted at the password path instead of writing through it", async () => {
+    const store = await freshStore();
+    const passwordFile = passwordFileInFreshRoot();
+    const target = path.join(path.dirname(path.dirname(passwordFile)), "victim.txt");
+    writeFileSync(target, "do not overwrite\n", { mode: 0o644 });
+    mkdirSync(path.dirname(passwordFile), { mode: 0o700 });
+    symlinkSync(target, passwordFile);
+    await seedAdmin(store, { passwordFile, out: capture().out });
+    expect(readFileSync(target, "utf8")).toBe("do not overwrite\n");
+    expect(mode(target)).toBe(0o644);
+    expect(lstatSync(passwordFile).isSymbolicLink()).toBe(false);
+    expect(mode(passwordFile)).toBe(0o600);
+    expect(await store.verifyPassword("admin", readFileSync(passwordFile, "utf8").trimEnd())).not.toBeNull();
+  });
+
+  it("creates data/ 0700", async () => {
+    const passwordFile = passwordFileInFreshRoot();
+    await seedAdmin(await freshStore(), { passwordFile, out: capture().out });
+    expect(mode(path.dirname(passwordFile))).toBe(0o700);
   });
 
   it("uses TTP_ADMIN_PASSWORD when set: no file, the password is not printed", async () => {

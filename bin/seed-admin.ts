@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { openAuthStore, passwordProblem, type AuthStore, type User } from "../lib/auth";
 import { ConflictError } from "../lib/errors";
 import { ConfigError } from "./config";
+import { writePrivateFile } from "./private-files";
 
 export const FIRST_ADMIN_USERNAME = "admin";
 export const FIRST_RUN_ACTOR = "system:first-run";
@@ -11,7 +10,7 @@ export const FIRST_RUN_ACTOR = "system:first-run";
 export interface SeedAdminOptions {
   /** TTP_ADMIN_PASSWORD: used instead of a random password (must satisfy the password policy). */
   adminPassword?: string | undefined;
-  /** Where a generated password is written (mode 0600); the parent directory is created. */
+  /** Where a generated password is written (a new mode-0600 file replacing what is there); the parent directory is created 0700. */
   passwordFile: string;
   /** Where the generated password is announced once (default stdout). */
   out?: NodeJS.WritableStream;
@@ -58,10 +57,8 @@ export async function seedAdmin(store: AuthStore, options: SeedAdminOptions): Pr
       "",
     ].join("\n"),
   );
-  mkdirSync(path.dirname(options.passwordFile), { recursive: true });
-  writeFileSync(options.passwordFile, `${password}\n`, { mode: 0o600 });
-  // `mode` applies only when the file is created: an older file keeps its permissions otherwise.
-  chmodSync(options.passwordFile, 0o600);
+  // A new 0600 file in place of whatever is there (never through a symlink), data/ 0700 if created.
+  writePrivateFile(options.passwordFile, `${password}\n`);
   return { created: true, user, generated: true };
 }
 

@@ -9,6 +9,7 @@ import { DatabaseRuleStore } from "../lib/store/database-store";
 import { parseDashboardEnv } from "../lib/config/env";
 import { buildNeeded } from "./build-freshness";
 import { ConfigError, parseEnv } from "./config";
+import { tightenPrivateFiles } from "./private-files";
 import { seedFirstAdmin } from "./seed-admin";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -26,6 +27,10 @@ async function main(): Promise<number> {
   const env = parseEnv();
   // Refuse bad dashboard settings here, with the variable named, rather than on the first request.
   const dashboard = parseDashboardEnv(process.env);
+  const passwordFile = path.join(ROOT, "data", "initial-admin-password");
+  // An install from before data/ was private: narrow the modes before anything opens the files.
+  const tightened = tightenPrivateFiles({ dataDir: path.join(ROOT, "data"), databaseUrl: env.DATABASE_URL, passwordFile });
+  if (tightened !== null) console.log(tightened);
   if (env.TTP_RULE_STORE === "database") {
     await migrateDatabase(env.DATABASE_URL);
     const store = new DatabaseRuleStore({ url: env.DATABASE_URL, expiry: false });
@@ -44,7 +49,7 @@ async function main(): Promise<number> {
     }
   }
   // Users live in DATABASE_URL whatever TTP_RULE_STORE says.
-  await seedFirstAdmin(env.DATABASE_URL, { adminPassword: env.TTP_ADMIN_PASSWORD, passwordFile: path.join(ROOT, "data", "initial-admin-password") });
+  await seedFirstAdmin(env.DATABASE_URL, { adminPassword: env.TTP_ADMIN_PASSWORD, passwordFile });
   const nextBin = path.join(ROOT, "node_modules/next/dist/bin/next");
   const why = buildNeeded(ROOT);
   if (why !== null) {

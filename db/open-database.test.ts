@@ -53,7 +53,7 @@ describe("openDatabase (SQLite)", () => {
     expect(db.sqlite.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     const tables = db.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ttp_%' ORDER BY name").all();
     expect(tables).toEqual(
-      ["ttp_api_token", "ttp_auth_log", "ttp_change", "ttp_rule", "ttp_rule_state", "ttp_rule_stats", "ttp_session", "ttp_tag", "ttp_user", "ttp_worker"].map((name) => ({ name })),
+      ["ttp_api_token", "ttp_auth_log", "ttp_change", "ttp_login_throttle", "ttp_rule", "ttp_rule_state", "ttp_rule_stats", "ttp_session", "ttp_tag", "ttp_user", "ttp_worker"].map((name) => ({ name })),
     );
     expect(() =>
       db.sqlite.prepare("INSERT INTO ttp_rule_state (rule_id, state, revision) VALUES ('nope', 'enabled', 1)").run(),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -58,9 +58,11 @@ export function migrationsFolderFor(dialect: "sqlite" | "pg"): string {
 /**
  * Opens (creating the parent directory) and migrates an SQLite database synchronously:
  * `null` = in memory. WAL (files), busy_timeout 5 s, synchronous NORMAL, foreign keys on.
+ * Directories it creates are 0700 and a new database file 0600 (its WAL and SHM files inherit the
+ * database file's mode from SQLite); existing ones keep theirs.
  */
 export function openSqliteDatabase(file: string | null, options: MigrationOptions = {}): Database.Database {
-  if (file !== null) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== null) createPrivateFile(file);
   const sqlite = new Database(file ?? ":memory:");
   try {
     // busy_timeout first: switching a fresh file to WAL takes a lock another opener may hold.
@@ -75,6 +77,17 @@ export function openSqliteDatabase(file: string | null, options: MigrationOption
   } catch (err) {
     sqlite.close();
     throw err;
+  }
+}
+
+/** Creates the file (mode 0600, empty: SQLite starts a database in it) and its missing directories (0700), unless it exists. */
+function createPrivateFile(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600));
+  } catch (err) {
+    // Exists already (or another process created it first): SQLite opens it as it is.
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
 }
 

@@ -2,6 +2,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { verifyPasswordThrottled } from "../../lib/auth/sign-in";
 import { safeNext } from "../_lib/safe-next";
 import { getServices } from "../_server/services";
 import { clientIp, SESSION_COOKIE, setSessionCookie } from "../_server/session";
@@ -27,19 +28,17 @@ export async function loginAction(_prev: LoginFormState, form: FormData): Promis
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Invalid sign-in form.", username };
   const { auth, throttle, env, logger } = await getServices();
   const ip = await clientIp(env.TTP_TRUST_PROXY);
-  const gate = await throttle.check(parsed.data.username, ip);
-  if (!gate.allowed) {
-    const minutes = Math.max(1, Math.ceil(gate.retryAfterMs / 60_000));
+  const check = await verifyPasswordThrottled({ auth, throttle }, { username: parsed.data.username, password: parsed.data.password, ip });
+  if (!check.ok && check.reason === "throttled") {
+    const minutes = Math.max(1, Math.ceil(check.retryAfterMs / 60_000));
     logger.warn("sign-in throttled", { username: parsed.data.username, ip });
     return { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, username };
   }
-  const user = await auth.verifyPassword(parsed.data.username, parsed.data.password);
-  if (!user) {
-    await throttle.recordFailure(parsed.data.username, ip);
+  if (!check.ok) {
     logger.info("sign-in failed", { username: parsed.data.username, ip });
     return { error: "Wrong username or password.", username };
   }
-  await throttle.recordSuccess(parsed.data.username, ip);
+  const { user } = check;
   const session = await auth.createSession(user.id);
   await setSessionCookie(session.token, env.TTP_COOKIE_SECURE);
   logger.info("signed in", { username: user.username, role: user.role, ip });

@@ -1,5 +1,6 @@
 "use server";
 import { z } from "zod";
+import { verifyPasswordThrottled } from "../../lib/auth/sign-in";
 import { ROLES, type ApiTokenInfo, type User } from "../../lib/auth/types";
 import { authorize, fail, toActionError, type ActionResult } from "../_server/action-result";
 import { getServices } from "../_server/services";
@@ -147,13 +148,9 @@ export async function changeOwnPasswordAction(input: z.input<typeof ChangeOwnPas
   const { auth, throttle, env, logger } = await getServices();
   const username = who.user.username;
   const ip = await clientIp(env.TTP_TRUST_PROXY);
-  const gate = await throttle.check(username, ip);
-  if (!gate.allowed) return fail("FORBIDDEN", "Too many wrong passwords; try again later.");
-  if (!(await auth.verifyPassword(username, parsed.data.current))) {
-    await throttle.recordFailure(username, ip);
-    return fail("VALIDATION", "Please fix the highlighted fields.", { current: "That is not your current password." });
-  }
-  await throttle.recordSuccess(username, ip);
+  const check = await verifyPasswordThrottled({ auth, throttle }, { username, password: parsed.data.current, ip });
+  if (!check.ok && check.reason === "throttled") return fail("FORBIDDEN", "Too many wrong passwords; try again later.");
+  if (!check.ok) return fail("VALIDATION", "Please fix the highlighted fields.", { current: "That is not your current password." });
   try {
     const user = await auth.setPassword(username, parsed.data.password, username);
     const session = await auth.createSession(user.id);

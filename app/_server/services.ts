@@ -1,6 +1,6 @@
 import "server-only";
 import { openAuthStore } from "../../lib/auth/auth-store";
-import { LoginThrottle } from "../../lib/auth/login-throttle";
+import { openLoginThrottle, type LoginThrottle } from "../../lib/auth/login-throttle";
 import type { AuthStore } from "../../lib/auth/types";
 import { createStderrLogger, type Logger } from "../../lib/logger";
 import { createRuleStore } from "../../lib/store";
@@ -12,6 +12,7 @@ export interface Services {
   env: DashboardEnv;
   store: RuleStore;
   auth: AuthStore;
+  /** Sign-in throttle counted in DATABASE_URL, shared with every other dashboard process. */
   throttle: LoginThrottle;
   logger: Logger;
   /** The workers' drift and noise reports (database rule store only; connects on first use). */
@@ -25,11 +26,14 @@ async function build(): Promise<Services> {
   const env = parseDashboardEnv(process.env);
   const logger = createStderrLogger(env.TTP_LOG_LEVEL);
   const store = await createRuleStore({ store: env.TTP_RULE_STORE, rulesDir: env.TTP_RULES_DIR, databaseUrl: env.DATABASE_URL, logger });
+  let auth: AuthStore | undefined;
   try {
-    const auth = await openAuthStore(env.DATABASE_URL, { sessionTtlMs: env.TTP_SESSION_TTL });
+    auth = await openAuthStore(env.DATABASE_URL, { sessionTtlMs: env.TTP_SESSION_TTL });
+    const throttle = await openLoginThrottle(env.DATABASE_URL);
     const workerDb = env.TTP_RULE_STORE === "database" ? new WorkerDb(env.DATABASE_URL, { logger }) : null;
-    return { env, store, auth, throttle: new LoginThrottle(), logger, workerDb };
+    return { env, store, auth, throttle, logger, workerDb };
   } catch (err) {
+    await auth?.close();
     await store.close();
     throw err;
   }

@@ -1,9 +1,11 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { clientAddress } from "../../lib/auth/client-address";
 import type { Role, User } from "../../lib/auth/types";
 import { REQUESTED_PATH_HEADER } from "../_lib/requested-path";
 import { safeNext } from "../_lib/safe-next";
+import { servedOverHttps, type SecureMode } from "../_lib/security-headers";
 import { getServices } from "./services";
 
 export const SESSION_COOKIE = "ttp_session";
@@ -32,10 +34,8 @@ export function hasRole(user: User, role: Role): boolean {
 }
 
 /** Whether the session cookie should carry `Secure`: always/never by configuration, else when the request came over HTTPS. */
-export async function cookieSecure(mode: "auto" | "always" | "never"): Promise<boolean> {
-  if (mode !== "auto") return mode === "always";
-  const h = await headers();
-  return (h.get("x-forwarded-proto") ?? "").split(",")[0]?.trim() === "https";
+export async function cookieSecure(mode: SecureMode): Promise<boolean> {
+  return servedOverHttps(mode, (await headers()).get("x-forwarded-proto"));
 }
 
 /** Puts a new session token in the httpOnly, SameSite=Lax session cookie (Secure as configured). */
@@ -44,15 +44,14 @@ export async function setSessionCookie(token: string, secureMode: "auto" | "alwa
 }
 
 /**
- * Client address for sign-in throttling. X-Forwarded-For is only believed behind a reverse proxy
- * the operator vouches for (TTP_TRUST_PROXY); otherwise anyone could rotate it to dodge the
- * throttle. Next.js does not expose the socket address, so without a proxy the result is null and
- * the throttle counts per username.
+ * Client address for sign-in throttling: the X-Forwarded-For entry the outermost of the
+ * `trustedProxies` reverse proxies the operator vouches for (TTP_TRUST_PROXY) appended, never an
+ * entry the client wrote itself (lib/auth/client-address.ts). Next.js does not expose the socket
+ * address, so without a trusted proxy the result is null and the throttle counts per user name.
  */
-export async function clientIp(trustProxy: boolean): Promise<string | null> {
-  if (!trustProxy) return null;
-  const h = await headers();
-  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
+export async function clientIp(trustedProxies: number): Promise<string | null> {
+  if (trustedProxies === 0) return null;
+  return clientAddress((await headers()).get("x-forwarded-for"), trustedProxies);
 }
 
 export type AuthOutcome = { ok: true; user: User } | { ok: false; status: 401 | 403; message: string };

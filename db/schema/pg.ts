@@ -205,3 +205,18 @@ export const ttpAuthLog = pgTable(
   },
   (t) => [index("ttp_auth_log_username_idx").on(t.username)],
 );
+
+/**
+ * Sign-in throttle counters, shared by every dashboard process: rate-limiter-flexible's
+ * RateLimiterPostgres reads and writes this table (its own column names and order; `expire` in
+ * epoch ms).
+ */
+export const ttpLoginThrottle = pgTable(
+  "ttp_login_throttle",
+  {
+    key: text("key").primaryKey(),
+    points: integer("points").notNull().default(0),
+    expire: bigint("expire", { mode: "number" }),
+  },
+  (t) => [index("ttp_login_throttle_expire_idx").on(t.expire)],
+);

@@ -204,3 +204,17 @@ export const ttpAuthLog = sqliteTable(
   },
   (t) => [index("ttp_auth_log_username_idx").on(t.username)],
 );
+
+/**
+ * Sign-in throttle counters, shared by every dashboard process: rate-limiter-flexible's
+ * RateLimiterSQLite reads and writes this table (its own column names; `expire` in epoch ms).
+ */
+export const ttpLoginThrottle = sqliteTable(
+  "ttp_login_throttle",
+  {
+    key: text("key").primaryKey(),
+    points: integer("points").notNull().default(0),
+    expire: integer("expire"),
+  },
+  (t) => [index("ttp_login_throttle_expire_idx").on(t.expire)],
+);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDurationMs } from "../state/durations";
+import type { StatePolicy } from "../state/policy";
 
 const STORES = ["filesystem", "database"] as const;
 const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -56,12 +57,33 @@ const Duration = (name: string) =>
     return ms;
   });
 
-/** Variables only the dashboard reads, on top of the store selection shared with the CLI. */
-export const DashboardEnv = TtpEnv.extend({
+// false = no reverse proxy is trusted (0), true = one (1), n = that many: how many X-Forwarded-For
+// entries, counted from the right, were appended by proxies the operator runs.
+const TrustProxy = z.string().transform((v, ctx) => {
+  const t = v.trim().toLowerCase();
+  if (t === "false") return 0;
+  if (t === "true") return 1;
+  if (/^[1-9][0-9]*$/.test(t) && Number.isSafeInteger(Number(t))) return Number(t);
+  ctx.addIssue({ code: "custom", message: `must be false, true (one reverse proxy) or the number of reverse proxies in front of the dashboard, a positive integer (got "${v}")` });
+  return z.NEVER;
+});
+
+/** The state policy (lib/state/policy.ts): the dashboard, its HTTP API and `ttp state set` read the same variables. */
+export const StatePolicyEnv = z.object({
   TTP_REQUIRE_REASON: BOOL.default(false),
   TTP_MAX_EXPIRY: Duration("TTP_MAX_EXPIRY").optional(),
+});
+export type StatePolicyEnv = z.infer<typeof StatePolicyEnv>;
+
+export function statePolicyOf(env: StatePolicyEnv): StatePolicy {
+  return { requireReason: env.TTP_REQUIRE_REASON, maxExpiryMs: env.TTP_MAX_EXPIRY ?? null };
+}
+
+/** Variables only the dashboard reads, on top of the store selection shared with the CLI. */
+export const DashboardEnv = TtpEnv.extend({
+  ...StatePolicyEnv.shape,
   TTP_SESSION_TTL: Duration("TTP_SESSION_TTL").default(12 * 3_600_000),
-  TTP_TRUST_PROXY: BOOL.default(false),
+  TTP_TRUST_PROXY: TrustProxy.default(0),
   TTP_COOKIE_SECURE: z.enum(["auto", "always", "never"], { message: "TTP_COOKIE_SECURE must be auto, always or never" }).default("auto"),
   PORT: z.coerce
     .number({ message: "must be a port number" })
@@ -72,14 +94,23 @@ export const DashboardEnv = TtpEnv.extend({
 });
 export type DashboardEnv = z.infer<typeof DashboardEnv>;
 
-/** The dashboard's settings; bad values throw one ConfigError naming each variable and what to fix. */
-export function parseDashboardEnv(env: Readonly<Record<string, string | undefined>>): DashboardEnv {
+function parseNamed<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
   const picked: Record<string, string> = {};
-  for (const key of Object.keys(DashboardEnv.shape)) {
+  for (const key of Object.keys(schema.shape)) {
     const v = env[key];
     if (v !== undefined && v !== "") picked[key] = v;
   }
-  const r = DashboardEnv.safeParse(picked);
+  const r = schema.safeParse(picked);
   if (!r.success) throw new ConfigError(`invalid configuration: ${r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; ")}`);
   return r.data;
+}
+
+/** The dashboard's settings; bad values throw one ConfigError naming each variable and what to fix. */
+export function parseDashboardEnv(env: Readonly<Record<string, string | undefined>>): DashboardEnv {
+  return parseNamed(DashboardEnv, env);
+}
+
+/** The state policy alone (the CLI); bad values throw a ConfigError as parseDashboardEnv does. */
+export function parseStatePolicyEnv(env: Readonly<Record<string, string | undefined>>): StatePolicy {
+  return statePolicyOf(parseNamed(StatePolicyEnv, env));
 }
