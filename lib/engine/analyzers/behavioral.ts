@@ -17,7 +17,7 @@ import type {
   ransomNoteParams,
   tftpRouterConfigParams,
 } from "../../rules/analyzers/behavioral";
-import { isInt, isNum, own, PatternList, present, pyOr, stringsOf } from "./py";
+import { isInt, isNum, lowerOnce, own, PatternList, present, pyOr, stringsOf } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload } from "./types";
 
 function fire(ctx: AnalyzerContext, extras?: Record<string, unknown>): Fire {
@@ -114,7 +114,7 @@ const ransomNote: Analyzer<z.output<typeof ransomNoteParams>, RansomConfig> = {
     const text = pyOr(own(payload, "body_text"), own(payload, "note_text"), "");
     if (typeof text !== "string") return SKIP;
     if (text === "") return null;
-    const lower = text.toLowerCase();
+    const lower = lowerOnce(ctx, text);
     const hits: string[] = [];
     for (const k of config.keywords) if (lower.includes(k.lower)) hits.push(k.spelling);
     if (hits.length === 0) return null;

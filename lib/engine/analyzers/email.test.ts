@@ -433,3 +433,36 @@ describe("email evidence", () => {
     expect(run("open_relay", {}, payload)).toBeNull();
   });
 });
+
+describe("base64RunBytes against upstream's regex search", () => {
+  // Upstream: the non-overlapping matches of [A-Za-z0-9+/]{32,}={0,2}, left to right, each strictly decoded.
+  function reference(text: string, min: number): number {
+    const re = /[A-Za-z0-9+/]{32,}={0,2}/g;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const s = m[0];
+      let p = 0;
+      while (p < 2 && s.charCodeAt(s.length - 1 - p) === 61) p++;
+      const n = s.length - p;
+      const r = n % 4;
+      const d = r === 0 ? (3 * n) / 4 : r === 2 && p === 2 ? (3 * (n - 2)) / 4 + 1 : r === 3 && p === 1 ? (3 * (n - 3)) / 4 + 2 : -1;
+      if (d >= 0 && d >= min) return d;
+    }
+    return -1;
+  }
+
+  it("agrees on random texts of runs, padding, spaces and non-ASCII", () => {
+    let seed = 11;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pieces = ["A", "z", "9", "+", "/", "=", " ", "\n", "é", "-", "."];
+    for (let k = 0; k < 3000; k++) {
+      let text = "";
+      const parts = Math.floor(rnd() * 12);
+      for (let i = 0; i < parts; i++) {
+        const run = Math.floor(rnd() * 70);
+        const piece = pieces[Math.floor(rnd() * pieces.length)] as string;
+        text += rnd() < 0.6 ? "Ab9+/".repeat(Math.ceil(run / 5)).slice(0, run) : piece.repeat(1 + Math.floor(rnd() * 3));
+      }
+      for (const min of [1, 24, 30, 48]) expect(base64RunBytes(text, min), JSON.stringify([text, min])).toBe(reference(text, min));
+    }
+  });
+});

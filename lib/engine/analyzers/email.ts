@@ -14,7 +14,7 @@ import {
   type SenderMasqueradeParams,
   type XmailerKitParams,
 } from "../../rules/analyzers/email";
-import { isInt, isNonEmptyStr, isStr, own, present, pyOr, stringsOf, truthy } from "./py";
+import { isInt, isNonEmptyStr, isStr, lowerOnce, own, present, pyOr, stringsOf, truthy } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload, type Skip } from "./types";
 
 /** The email evidence schema (analyzers.md §1.7): no other key ever leaves an email fire. */
@@ -173,8 +173,11 @@ function firstKeyword(keywords: readonly string[], lowerText: string): string | 
   return null;
 }
 
+const B64_ALPHABET = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") B64_ALPHABET[c.charCodeAt(0)] = 1;
+
 function isB64(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+  return c < 128 && B64_ALPHABET[c] === 1;
 }
 
 /**
@@ -186,15 +189,21 @@ function isB64(c: number): boolean {
  */
 export function base64RunBytes(text: string, minBytes: number): number {
   const len = text.length;
+  // Invariant: no run of the alphabet starts before i (text[i - 1] is outside it, or i = 0).
   let i = 0;
-  while (i < len) {
-    if (!isB64(text.charCodeAt(i))) {
-      i++;
+  while (i + 32 <= len) {
+    // A run of ≥ 32 starting in [i, i + 31] covers i + 31: when that character is outside the
+    // alphabet, skip the whole window (prose has a space every few characters).
+    const probe = i + 31;
+    if (!isB64(text.charCodeAt(probe))) {
+      i = probe + 1;
       continue;
     }
-    let j = i + 1;
+    let start = probe;
+    while (start > i && isB64(text.charCodeAt(start - 1))) start--;
+    let j = probe + 1;
     while (j < len && isB64(text.charCodeAt(j))) j++;
-    const n = j - i;
+    const n = j - start;
     if (n < 32) {
       i = j;
       continue;
@@ -374,11 +383,11 @@ const bec: Analyzer<BecParams, BecParams> = {
     const subject = own(payload, "subject");
     if (illTyped(subject, isStr)) return SKIP;
     if (!isStr(subject)) return null;
-    const subjectKw = firstKeyword(config.subject_keywords, subject.toLowerCase());
+    const subjectKw = firstKeyword(config.subject_keywords, lowerOnce(ctx, subject));
     if (subjectKw === null) return null;
     const { body, ill } = readBody(payload, ctx);
     if (body === null) return ill ? SKIP : null;
-    const bodyKw = firstKeyword(config.body_action_keywords, body.toLowerCase());
+    const bodyKw = firstKeyword(config.body_action_keywords, lowerOnce(ctx, body));
     if (bodyKw === null) return null;
     return fire(ctx, payload, ["Subject"], { matched_subject_kw: subjectKw, matched_body_kw: bodyKw }, body);
   },

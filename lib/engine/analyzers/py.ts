@@ -8,6 +8,7 @@
 import RE2 from "re2";
 import { compilePattern } from "../../rules/pattern";
 import { MatchCache, type Hits } from "../match-cache";
+import type { AnalyzerContext } from "./types";
 
 /** Not undefined and not null: the field is there. */
 export function present(v: unknown): boolean {
@@ -51,6 +52,19 @@ export function pyOr(...values: unknown[]): unknown {
 export function own(payload: Readonly<Record<string, unknown>>, key: string): unknown {
   const v = payload[key];
   return v === undefined || Object.prototype.hasOwnProperty.call(payload, key) ? v : undefined;
+}
+
+const LOWERED = {};
+
+/** text.toLowerCase(), once per event and text: several rules search the same subject or body. */
+export function lowerOnce(ctx: AnalyzerContext, text: string): string {
+  const seen = ctx.perEvent(LOWERED, () => new Map<string, string>());
+  let lower = seen.get(text);
+  if (lower === undefined) {
+    lower = text.toLowerCase();
+    seen.set(text, lower);
+  }
+  return lower;
 }
 
 /** The string elements of a list (non-strings skipped, as upstream does); null when `v` is not a list. */
