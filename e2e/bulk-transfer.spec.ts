@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import path from "node:path";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { expect, test } from "./fixtures";
@@ -261,6 +262,80 @@ test("import: an invalid file is reported with its line and nothing is written",
   expect(after.has("X_IMPORT_2")).toBe(false);
   expect(after.get("R1064")?.revision).toBe(before.get("R1064")?.revision);
   expect(after.size).toBe(before.size);
+});
+
+/** POSTs `total` bytes with chunked transfer encoding (no Content-Length), stopping when the answer arrives. */
+function postChunked(url: string, headers: Record<string, string>, total: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = httpRequest(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
+      answered = true;
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy();
+      });
+    });
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const write = (): void => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once("drain", write);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    write();
+  });
+}
+
+test("POST /api/rules/import: admin only, same origin for the session cookie, 413 past its limit; an API token imports", async ({ page, playwright, baseURL, cli }) => {
+  const url = `${baseURL}/api/rules/import?step=preview`;
+  const multipart = (buffer: Buffer) => ({ multipart: { file: { name: "pack.zip", mimeType: "application/zip", buffer } } });
+  const pack = zip({ "X_IMPORT_3.yaml": newRule("X_IMPORT_3") });
+  const origin = new URL(baseURL as string).origin;
+
+  // The signed-in admin's cookie: only from the app's own origin.
+  expect((await page.request.post(url, { ...multipart(pack), headers: { origin: "http://evil.example" } })).status()).toBe(403);
+  expect((await page.request.post(url, { ...multipart(pack), headers: { origin: "null" } })).status()).toBe(403);
+  expect((await page.request.post(url, multipart(pack))).status()).toBe(403);
+  const own = await page.request.post(url, { ...multipart(pack), headers: { origin } });
+  expect(own.status()).toBe(200);
+  expect(await own.json()).toMatchObject({ fileName: "pack.zip", problems: [], add: [{ ruleId: "X_IMPORT_3", file: "X_IMPORT_3.yaml" }] });
+
+  // 11 MiB + 1 byte of body: refused from its Content-Length.
+  const tooBig = await page.request.post(url, { ...multipart(Buffer.alloc(11 * 1024 * 1024 + 1)), headers: { origin } });
+  expect(tooBig.status()).toBe(413);
+  expect(await tooBig.json()).toEqual({ detail: "The upload is larger than 11.0 MiB; a rule pack may be at most 10.0 MiB.", field: "file" });
+
+  const token = async (user: string) => (await cli.run(["token", "create", user, "--label", `e2e-import-${user}-${Date.now()}`])).stdout.trim();
+  const anonymous = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  try {
+    expect((await anonymous.post(url, { ...multipart(pack), headers: { origin } })).status()).toBe(401);
+    const viewer = await anonymous.post(url, { ...multipart(pack), headers: { authorization: `Bearer ${await token("viewer")}` } });
+    expect(viewer.status()).toBe(403);
+    const adminToken = await token("admin");
+    const scripted = await anonymous.post(url, { ...multipart(pack), headers: { authorization: `Bearer ${adminToken}` } });
+    expect(scripted.status()).toBe(200);
+    expect(await scripted.json()).toMatchObject({ add: [{ ruleId: "X_IMPORT_3" }] });
+
+    // No Content-Length: the route stops reading at its limit and answers 413. (proxy.ts sees every
+    // request, so Next reads the rest of the body before the route runs, keeping at most 12 MiB.)
+    const streamed = await postChunked(url, { authorization: `Bearer ${adminToken}`, "content-type": "multipart/form-data; boundary=x" }, 16 * 1024 * 1024);
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body)).toEqual({ detail: "The upload is larger than 11.0 MiB; a rule pack may be at most 10.0 MiB.", field: "file" });
+  } finally {
+    await anonymous.dispose();
+  }
+  // Previews only: nothing was written.
+  expect((await listRules(cli)).has("X_IMPORT_3")).toBe(false);
 });
 
 test.describe("as a viewer", () => {

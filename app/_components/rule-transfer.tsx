@@ -2,8 +2,7 @@
 import Link from "next/link";
 import { useId, useState } from "react";
 import type { PackChange } from "../../lib/store/pack-import";
-import { applyImportAction, previewImportAction } from "../_actions/transfer";
-import { MAX_UPLOAD_BYTES, planFromPreview, type ImportApplyData, type ImportPreviewData } from "../_lib/transfer";
+import { IMPORT_URL, MAX_UPLOAD_BYTES, planFromPreview, type ImportApplyData, type ImportErrorBody, type ImportPreviewData } from "../_lib/transfer";
 import styles from "./rule-transfer.module.css";
 
 /** /rules/import-export: download every rule as a zip; admins upload a zip, preview it, then apply it. */
@@ -34,6 +33,24 @@ export function RuleTransfer(props: { isAdmin: boolean; ruleCount: number }) {
 
 function mib(n: number): string {
   return n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+type ImportAnswer<T> = { ok: true; data: T } | { ok: false; message: string; fileError: string | null };
+
+/** POSTs the form to the import route handler (same-origin, with the session cookie); throws only when the server cannot be reached. */
+async function postImport<T>(step: "preview" | "apply", body: FormData): Promise<ImportAnswer<T>> {
+  const res = await fetch(`${IMPORT_URL}?step=${step}`, { method: "POST", body, credentials: "same-origin", cache: "no-store" });
+  let json: unknown = null;
+  try {
+    json = await res.json();
+  } catch {
+    json = null; // not JSON (a proxy's error page): reported below by status
+  }
+  if (res.ok && json !== null) return { ok: true, data: json as T };
+  if (res.status === 401) return { ok: false, message: "Your session has ended; sign in again.", fileError: null };
+  const err = json as Partial<ImportErrorBody> | null;
+  const message = typeof err?.detail === "string" ? err.detail : `The server answered ${res.status} ${res.statusText}.`;
+  return { ok: false, message, fileError: err?.field === "file" ? message : null };
 }
 
 function ImportForm() {
@@ -78,11 +95,11 @@ function ImportForm() {
     reset();
     setBusy("preview");
     try {
-      const r = await previewImportAction(fd);
+      const r = await postImport<ImportPreviewData>("preview", fd);
       if (r.ok) setPreview(r.data);
       else {
         setMessage(r.message);
-        setFileError(r.fieldErrors?.file ?? null);
+        setFileError(r.fileError);
       }
     } catch {
       setMessage(`The upload did not reach the server (a rule pack may be at most ${mib(MAX_UPLOAD_BYTES)}).`);
@@ -100,7 +117,7 @@ function ImportForm() {
     setBusy("apply");
     setMessage(null);
     try {
-      const r = await applyImportAction(fd);
+      const r = await postImport<ImportApplyData>("apply", fd);
       if (r.ok) {
         setApplied(r.data);
         setPreview(null);

@@ -1,9 +1,19 @@
 import type { PackChange, PackImportOutcome } from "../../lib/store/pack-import";
 
-/** Largest upload the import form takes (the server checks again; next.config.mjs lets the body through). */
+/** Largest zip the import takes (the form checks before sending; POST /api/rules/import checks again). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Largest request body POST /api/rules/import reads: the zip plus the multipart framing and the plan. */
+export const MAX_IMPORT_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024;
+/** The rule-pack import route handler: `?step=preview`, then `?step=apply`. */
+export const IMPORT_URL = "/api/rules/import";
 
-/** What previewImportAction found; nothing has been written. */
+/** An error answer of the import route; `field: "file"` when it is about the uploaded file. */
+export interface ImportErrorBody {
+  detail: string;
+  field?: "file";
+}
+
+/** What the preview step found; nothing has been written. */
 export interface ImportPreviewData {
   /** SHA-256 of the upload: apply must be sent the same bytes. */
   token: string;

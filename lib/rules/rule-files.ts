@@ -2,19 +2,10 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ValidationIssue } from "../errors";
 import { parseRule } from "./parse-rule";
+import { isRuleFileName, ruleIdFromFileName } from "./rule-file-name";
 import type { CompiledRule } from "./types";
 
-const RULE_FILE = /^([A-Za-z0-9_]+)\.ya?ml$/;
-
-/** A rule file name fully matches `[A-Za-z0-9_]+\.ya?ml`; anything else is ignored silently. */
-export function isRuleFileName(name: string): boolean {
-  return RULE_FILE.test(name);
-}
-
-/** The file stem (which must equal rule_id), or null for a name that is not a rule file. */
-export function ruleIdFromFileName(name: string): string | null {
-  return RULE_FILE.exec(name)?.[1] ?? null;
-}
+export { isRuleFileName, ruleIdFromFileName } from "./rule-file-name";
 
 export interface RuleFile {
   path: string;
