@@ -17,7 +17,7 @@ const FORBIDDEN_IN_LIB = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/test-results/**", "e2e/logs/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/test-results/**", "e2e/logs/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,6 +32,19 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", FORBIDDEN_IN_LIB],
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "lib/ and db/ take configuration as arguments; parse the environment in bin/ or app/." }],
+    },
+  },
+  {
+    // Client components ship to the browser: state semantics come from lib/state/semantics (zod-free).
+    files: ["app/_components/**/*.ts", "app/_components/**/*.tsx"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "zod", message: "Client components ship to the browser: validate in server actions.", allowTypeImports: true }],
+          patterns: [{ group: ["**/lib/state/policy"], message: "Client components import lib/state/semantics (zod-free); the policy runs on the server.", allowTypeImports: true }],
+        },
+      ],
     },
   },
 );

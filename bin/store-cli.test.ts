@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import { ruleYaml } from "../lib/rules/testing/fixtures";
-import { DEFAULT_STATE } from "../lib/state/rule-state";
+import { DEFAULT_STATE, MAX_REASON_LENGTH } from "../lib/state/semantics";
 import { DatabaseRuleStore } from "../lib/store/database-store";
 import {
   crossBackends,
@@ -128,6 +128,38 @@ describe.each(crossBackends().map((b) => [b.name, b] as const))("ttp CLI across 
     expect(await store.getState("R1")).toEqual(state);
   });
 
+  it("`ttp state set` applies TTP_REQUIRE_REASON and TTP_MAX_EXPIRY from its environment, as the dashboard does", async () => {
+    const { store, env } = await seeded(["R1"]);
+    const strict = { ...env, TTP_REQUIRE_REASON: "true", TTP_MAX_EXPIRY: "1d" };
+    const h0 = await store.headSeq();
+    const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const refused: [string[], RegExp[]][] = [
+      [["state", "set", "R1", "disabled", "--by", "ana"], [/^R1:1:1: expires_at is required, at most 1d 0h from now \(TTP_MAX_EXPIRY\)/m, /^R1:1:1: reason is required to disable or clip a rule/m]],
+      [["state", "set", "R1", "disabled", "--expires", "7d", "--reason", "noisy", "--by", "ana"], [/^R1:1:1: expires_at must be at most 1d 0h from now/m]],
+      [["state", "set", "R1", "clipped", "--confidence-max", "0.2", "--expires", inTwoDays, "--reason", "noisy", "--by", "ana"], [/^R1:1:1: expires_at must be at most 1d 0h from now/m]],
+      [["state", "set", "R1", "disabled", "--expires", "2h", "--reason", "  ", "--by", "ana"], [/^R1:1:1: reason is required/m]],
+    ];
+    const [badPolicy, ...results] = await Promise.all([
+      runCli(["state", "set", "R1", "disabled", "--by", "ana"], { env: { ...env, TTP_MAX_EXPIRY: "forever" } }),
+      ...refused.map(([args]) => runCli(args, { env: strict })),
+    ]);
+    refused.forEach(([args, messages], k) => {
+      const r = results[k] as CliResult;
+      expect({ args, code: r.code, stdout: r.stdout }, r.stderr).toEqual({ args, code: 1, stdout: "" });
+      for (const m of messages) expect(r.stderr, `stderr of ttp ${args.join(" ")}`).toMatch(m);
+    });
+    expect(await store.getState("R1")).toEqual(DEFAULT_STATE);
+    expect(await store.headSeq()).toBe(h0);
+
+    expect(outcome(badPolicy as CliResult)).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/TTP_MAX_EXPIRY: TTP_MAX_EXPIRY must be a positive duration/) });
+
+    const ok = await runCli(["state", "set", "R1", "disabled", "--expires", "2h", "--reason", "noisy", "--by", "ana"], { env: strict });
+    expect(outcome(ok)).toEqual({ code: 0, stdout: expect.stringMatching(/^\{.*\}\n$/), stderr: "" });
+    expect(await store.getState("R1")).toMatchObject({ state: "disabled", reason: "noisy", set_by: "ana", expires_at: ISO });
+    // Enabling is never limited by the policy.
+    expect(outcome(await runCli(["state", "set", "R1", "enabled", "--by", "ana"], { env: strict }))).toMatchObject({ code: 0, stderr: "" });
+  }, 60_000);
+
   it("a rule deleted through the CLI disappears from every subscribed process", async () => {
     const { url, store, env } = await seeded(["R1", "R2", "R3"]);
     await store.setState("R2", { state: "disabled", reason: "doomed" }, "ana");
@@ -211,7 +243,7 @@ describe.each(crossBackends().map((b) => [b.name, b] as const))("ttp CLI across 
       ["confidence_max -0.1", { state: "clipped", confidence_max: -0.1 }, /confidence_max must be ≥ 0/],
       ['confidence_max "abc"', { state: "clipped", confidence_max: "abc" }, /confidence_max must be a number/],
       ["expires_at in the past", { state: "disabled", expires_at: "2001-01-01T00:00:00Z" }, /expires_at must be in the future/],
-      ["expires_at without a zone", { state: "disabled", expires_at: "2031-01-01T00:00:00" }, /expires_at must be an ISO-8601 instant with a time zone/],
+      ["expires_at without a zone", { state: "disabled", expires_at: "2031-01-01T00:00:00" }, /expires_at must be a duration like 90s, 30m, 2h, 7d or an ISO-8601 instant with a zone/],
       ["an extra set_by field", { state: "disabled", set_by: "mallory" }, /set_by/],
       ["an extra set_at field", { state: "disabled", set_at: "2031-01-01T00:00:00Z" }, /set_at/],
       ["a null body", null, /expected object, received null/],
@@ -235,6 +267,13 @@ describe.each(crossBackends().map((b) => [b.name, b] as const))("ttp CLI across 
       await expectNothingWritten();
     });
 
+    it("clearState refuses a reason over MAX_REASON_LENGTH", async () => {
+      const err = await catchError(store.clearState("R1", "ana", "x".repeat(MAX_REASON_LENGTH + 1)));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues).toEqual([expect.objectContaining({ source: "R1", path: ["reason"], message: "reason must be at most 1000 characters" })]);
+      await expectNothingWritten();
+    });
+
     it("through the CLI: exit code 1, a message on stderr, nothing written", async () => {
       const dir = rulesDir({ "R5.yaml": ruleYaml("R5"), "R6.yaml": ruleYaml("R9"), "R7.yaml": ruleYaml("R7").replace("applies_to: [command]", "applies_to: [command\nx: y") });
       const cases: [string[], RegExp[]][] = [
@@ -244,8 +283,10 @@ describe.each(crossBackends().map((b) => [b.name, b] as const))("ttp CLI across 
         ],
         [["state", "set", "R1", "clipped", "--confidence-max", "1", "--by", "ana"], [/^R1:1:1: confidence_max must be < 1/m]],
         [["state", "set", "R1", "disabled", "--expires", "2001-01-01T00:00:00Z", "--by", "ana"], [/expires_at must be in the future/]],
-        [["state", "set", "R1", "disabled", "--expires", "2031-01-01T00:00:00", "--by", "ana"], [/--expires must be .*with a zone/]],
-        [["state", "set", "R1", "paused", "--by", "ana"], [/state must be one of enabled, disabled, clipped/]],
+        [["state", "set", "R1", "disabled", "--expires", "2031-01-01T00:00:00", "--by", "ana"], [/^R1:1:1: expires_at must be .*with a zone/m]],
+        [["state", "set", "R1", "paused", "--by", "ana"], [/^R1:1:1: state must be one of "enabled", "disabled", "clipped"/m]],
+        [["state", "set", "R1", "clipped", "--by", "ana"], [/^R1:1:1: clipped requires confidence_max in \[0, 1\)/m]],
+        [["state", "clear", "R1", "--by", "ana", "--reason", "x".repeat(1001)], [/^R1:1:1: reason must be at most 1000 characters/m]],
         [["state", "set", "NOPE", "disabled", "--by", "ana"], [/rule NOPE not found/]],
       ];
       const results = await Promise.all(cases.map(([args]) => runCli(args, { env })));

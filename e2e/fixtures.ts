@@ -1,5 +1,6 @@
 import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { Cli } from "./support/cli";
+import { CspViolations } from "./support/csp-violations";
 import { runEnv, type RunEnv } from "./support/run-env";
 import { signedInStorage, type StorageState } from "./support/sign-in";
 import type { UserKey } from "./support/users";
@@ -15,6 +16,8 @@ interface TestFixtures {
   cli: Cli;
   /** A page in a new context signed in as another user (closed after the test). */
   pageAs: (user: UserKey) => Promise<Page>;
+  /** Content-Security-Policy violations of every browser context of the test; any left at the end fail it. */
+  cspViolations: CspViolations;
 }
 
 interface WorkerFixtures {
@@ -38,6 +41,23 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: "worker" },
   ],
+  cspViolations: [
+    async ({ browser }, use) => {
+      const csp = new CspViolations();
+      const restore = csp.watchNewContexts(browser);
+      try {
+        await use(csp);
+      } finally {
+        restore();
+      }
+      expect(csp.list(), "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+  context: async ({ context, cspViolations }, use) => {
+    await cspViolations.watch(context);
+    await use(context);
+  },
   baseURL: async ({ run }, use) => use(run.baseURL),
   signedInAs: ["admin", { option: true }],
   storageState: async ({ signedInAs, sessions }, use) => use(signedInAs ? await sessions.get(signedInAs) : undefined),

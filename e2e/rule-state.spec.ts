@@ -75,7 +75,7 @@ test("a clip ceiling of 1.5 is refused beside the field and nothing is written",
   await dialog.submit.click();
 
   await expect(dialog.ceiling).toHaveAttribute("aria-invalid", "true");
-  await expect(dialog.ceiling).toHaveAccessibleDescription("Enter a ceiling between 0 and 0.99.");
+  await expect(dialog.ceiling).toHaveAccessibleDescription("confidence_max must be < 1 (a clip of 1 would not lower anything)");
   await expect(dialog.alert).toHaveText("Please fix the highlighted fields.");
   await expect(dialog.root).toBeVisible();
   // The optimistic chip is rolled back.

@@ -1,25 +1,25 @@
 "use server";
 import { z } from "zod";
+import { statePolicyOf } from "../../lib/config/env";
 import { isTtpError, NotFoundError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
+import { Reason, resolveStateRequest, type StateRequest } from "../../lib/state/policy";
 import { clearRuleStates, setRuleStates, type BulkStateOutcome } from "../../lib/store/bulk-state";
 import { bulkSummary, MAX_BULK_RULES, type BulkStateData } from "../_lib/bulk-summary";
 import { authorize, fail, type ActionResult } from "../_server/action-result";
 import { getServices } from "../_server/services";
-import { RULE_ID_RE, resolveStateForm, StateFormFields, zodFieldErrors } from "../_server/state-input";
+import { fieldErrorsOf, RULE_ID_RE, zodFieldErrors } from "../_server/state-input";
 
 const RuleIds = z
   .array(z.string().max(128), { message: "Select the rules to change." })
   .min(1, { message: "Select at least one rule." })
   .max(MAX_BULK_RULES, { message: `At most ${MAX_BULK_RULES.toLocaleString("en")} rules at a time; narrow the selection.` });
 
-const BulkStateInput = z.object({ ruleIds: RuleIds, ...StateFormFields });
-export type BulkStateInput = z.input<typeof BulkStateInput>;
+/** The selected rules and one state request for all of them, in the request's own field names. */
+export type BulkStateInput = { ruleIds: string[] } & StateRequest;
+const BulkStateTarget = z.looseObject({ ruleIds: RuleIds });
 
-const BulkClearInput = z.object({
-  ruleIds: RuleIds,
-  reason: z.string().max(1000, { message: "Keep the reason under 1000 characters." }).optional(),
-});
+const BulkClearInput = z.object({ ruleIds: RuleIds, reason: Reason.optional() });
 export type BulkClearInput = z.input<typeof BulkClearInput>;
 
 /** Ids in first-seen order, and those that cannot name a rule (never sent to the store). */
@@ -63,18 +63,18 @@ function failureMessage(ruleId: string, err: unknown, logger: Logger, what: stri
 export async function bulkSetRuleStateAction(input: BulkStateInput): Promise<ActionResult<BulkStateData>> {
   const who = await authorize("admin");
   if (!who.ok) return who.result;
-  const parsed = BulkStateInput.safeParse(input);
+  const parsed = BulkStateTarget.safeParse(input);
   if (!parsed.success) {
     const fieldErrors = zodFieldErrors(parsed.error);
     return fail("VALIDATION", fieldErrors.ruleIds ?? "Please fix the highlighted fields.", fieldErrors);
   }
+  const { ruleIds, ...request } = parsed.data;
   const { store, env } = await getServices();
-  const v = parsed.data;
-  const resolved = resolveStateForm(v, { requireReason: env.TTP_REQUIRE_REASON, maxExpiryMs: env.TTP_MAX_EXPIRY }, Date.now());
-  if (!resolved.ok) return fail("VALIDATION", "Please fix the highlighted fields.", resolved.fieldErrors);
-  const { valid, invalid } = splitIds(v.ruleIds);
-  const outcomes = await setRuleStates(store, valid, resolved.input, who.user.username);
-  return { ok: true, data: await toData(v.state, outcomes, invalid, "Bulk state change") };
+  const resolved = resolveStateRequest(request, statePolicyOf(env), Date.now());
+  if (!resolved.ok) return fail("VALIDATION", "Please fix the highlighted fields.", fieldErrorsOf(resolved.issues));
+  const { valid, invalid } = splitIds(ruleIds);
+  const outcomes = await setRuleStates(store, valid, resolved.state, who.user.username);
+  return { ok: true, data: await toData(resolved.state.state, outcomes, invalid, "Bulk state change") };
 }
 
 /** Enables every given rule (back to the default state); rules already enabled are left unwritten. */
@@ -88,6 +88,6 @@ export async function bulkClearRuleStateAction(input: BulkClearInput): Promise<A
   }
   const { store } = await getServices();
   const { valid, invalid } = splitIds(parsed.data.ruleIds);
-  const outcomes = await clearRuleStates(store, valid, who.user.username, parsed.data.reason?.trim() || undefined);
+  const outcomes = await clearRuleStates(store, valid, who.user.username, parsed.data.reason);
   return { ok: true, data: await toData("enabled", outcomes, invalid, "Bulk enable") };
 }

@@ -1,44 +1,37 @@
 "use server";
 import { z } from "zod";
-import { resolveExpires, formatDuration } from "../../lib/state/durations";
-import type { RuleState } from "../../lib/state/rule-state";
+import { statePolicyOf } from "../../lib/config/env";
+import { resolveExpires } from "../../lib/state/durations";
+import { resolveStateRequest, type StateRequest } from "../../lib/state/policy";
+import type { RuleState } from "../../lib/state/semantics";
 import { authorize, fail, toActionError, type ActionResult } from "../_server/action-result";
 import { getServices } from "../_server/services";
-import { resolveStateForm, RuleId, StateFormFields, zodFieldErrors } from "../_server/state-input";
+import { fieldErrorsOf, RuleId, zodFieldErrors } from "../_server/state-input";
 
-/** What the state form sends: the expiry as a preset duration, "never", or an ISO-8601 instant. */
-const StateFormInput = z.object({ ruleId: RuleId, ...StateFormFields });
-export type StateFormInput = z.input<typeof StateFormInput>;
+/** What the state form sends: the rule and a state request in the request's own field names. */
+export type StateFormInput = { ruleId: string } & StateRequest;
+const StateFormTarget = z.looseObject({ ruleId: RuleId });
 
 export interface StateActionData {
   ruleId: string;
   state: RuleState;
 }
 
-const FIELD_OF: Record<string, string> = { confidence_max: "confidenceMax", expires_at: "expires", reason: "reason", state: "state" };
-
-function renameFields(result: ActionResult<never>): ActionResult<never> {
-  if (result.ok || !result.fieldErrors) return result;
-  const fieldErrors: Record<string, string> = {};
-  for (const [k, v] of Object.entries(result.fieldErrors)) fieldErrors[FIELD_OF[k] ?? k] = v;
-  return { ...result, fieldErrors };
-}
-
 /** Disable or clip a rule, optionally until an expiry; `set_by` is the signed-in user. */
 export async function setRuleStateAction(input: StateFormInput): Promise<ActionResult<StateActionData>> {
   const who = await authorize("admin");
   if (!who.ok) return who.result;
-  const parsed = StateFormInput.safeParse(input);
+  const parsed = StateFormTarget.safeParse(input);
   if (!parsed.success) return fail("VALIDATION", "Please fix the highlighted fields.", zodFieldErrors(parsed.error));
+  const { ruleId, ...request } = parsed.data;
   const { store, env } = await getServices();
-  const v = parsed.data;
-  const resolved = resolveStateForm(v, { requireReason: env.TTP_REQUIRE_REASON, maxExpiryMs: env.TTP_MAX_EXPIRY }, Date.now());
-  if (!resolved.ok) return fail("VALIDATION", "Please fix the highlighted fields.", resolved.fieldErrors);
+  const resolved = resolveStateRequest(request, statePolicyOf(env), Date.now());
+  if (!resolved.ok) return fail("VALIDATION", "Please fix the highlighted fields.", fieldErrorsOf(resolved.issues));
   try {
-    const state = await store.setState(v.ruleId, resolved.input, who.user.username);
-    return { ok: true, data: { ruleId: v.ruleId, state } };
+    const state = await store.setState(ruleId, resolved.state, who.user.username);
+    return { ok: true, data: { ruleId, state } };
   } catch (err) {
-    return renameFields(await toActionError(err, `Setting the state of ${v.ruleId}`));
+    return toActionError(err, `Setting the state of ${ruleId}`);
   }
 }
 
@@ -50,7 +43,7 @@ export async function clearRuleStateAction(ruleId: string, reason?: string): Pro
   if (!id.success) return fail("VALIDATION", "Unknown rule id.");
   const { store } = await getServices();
   try {
-    const state = await store.clearState(id.data, who.user.username, reason?.trim() || undefined);
+    const state = await store.clearState(id.data, who.user.username, reason);
     return { ok: true, data: { ruleId: id.data, state } };
   } catch (err) {
     return toActionError(err, `Enabling ${id.data}`);
@@ -68,21 +61,14 @@ export async function extendRuleStateAction(ruleId: string, by: string): Promise
     const current = await store.getState(id.data);
     if (current.expires_at === null) return fail("CONFLICT", `${id.data} has no expiry to extend (it is ${current.state}).`);
     const now = Date.now();
-    const base = Math.max(now, Date.parse(current.expires_at));
-    const r = resolveExpires(by, base);
-    if (!r.ok) return fail("VALIDATION", `The new expiry ${r.message}.`, { expires: `The new expiry ${r.message}.` });
-    if (Date.parse(r.expiresAt) <= now) return fail("VALIDATION", "The new expiry must be in the future.", { expires: "The new expiry must be in the future." });
-    if (env.TTP_MAX_EXPIRY !== undefined && Date.parse(r.expiresAt) - now > env.TTP_MAX_EXPIRY + 60_000) {
-      const msg = `The expiry can be at most ${formatDuration(env.TTP_MAX_EXPIRY)} from now.`;
-      return fail("VALIDATION", msg, { expires: msg });
-    }
-    const state = await store.setState(
-      id.data,
-      { state: current.state, confidence_max: current.confidence_max, expires_at: r.expiresAt, reason: current.reason },
-      who.user.username,
-    );
+    const to = resolveExpires(by, Math.max(now, Date.parse(current.expires_at)));
+    if (!to.ok) return fail("VALIDATION", `The new expiry ${to.message}.`, { expires_at: `The new expiry ${to.message}.` });
+    const request = { state: current.state, confidence_max: current.confidence_max, expires_at: to.expiresAt, reason: current.reason };
+    const resolved = resolveStateRequest(request, statePolicyOf(env), now);
+    if (!resolved.ok) return fail("VALIDATION", resolved.issues.map((i) => i.message).join("; "), fieldErrorsOf(resolved.issues));
+    const state = await store.setState(id.data, resolved.state, who.user.username);
     return { ok: true, data: { ruleId: id.data, state } };
   } catch (err) {
-    return renameFields(await toActionError(err, `Extending the state of ${id.data}`));
+    return toActionError(err, `Extending the state of ${id.data}`);
   }
 }

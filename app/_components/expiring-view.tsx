@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { clearRuleStateAction, extendRuleStateAction } from "../_actions/rule-state";
 import type { LiveMessage } from "../_lib/live-message";
 import { LocalTime } from "./local-time";

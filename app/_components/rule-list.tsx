@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { parseDurationMs } from "../../lib/state/durations";
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { bulkClearRuleStateAction, bulkSetRuleStateAction } from "../_actions/bulk";
 import { clearRuleStateAction, setRuleStateAction, type StateFormInput } from "../_actions/rule-state";
 import { MAX_BULK_RULES } from "../_lib/bulk-summary";
@@ -188,16 +188,7 @@ export function RuleList(props: RuleListProps) {
   }
 
   function submitState(input: StateFormInput) {
-    const expires = input.expires;
-    const optimistic: RuleState = {
-      state: input.state,
-      confidence_max: input.state === "clipped" ? Number(input.confidenceMax) : null,
-      expires_at: optimisticExpiry(expires),
-      reason: input.reason?.trim() || null,
-      set_by: "…",
-      set_at: new Date().toISOString(),
-    };
-    return applyState(input.ruleId, optimistic, () => setRuleStateAction(input));
+    return applyState(input.ruleId, optimisticState(input), () => setRuleStateAction(input));
   }
 
   function enable(ruleId: string) {
@@ -290,16 +281,8 @@ export function RuleList(props: RuleListProps) {
   }
 
   function submitBulk(input: StateFormInput) {
-    const optimistic: RuleState = {
-      state: input.state,
-      confidence_max: input.state === "clipped" ? Number(input.confidenceMax) : null,
-      expires_at: optimisticExpiry(input.expires),
-      reason: input.reason?.trim() || null,
-      set_by: "…",
-      set_at: new Date().toISOString(),
-    };
     const { ruleId: _unused, ...fields } = input;
-    return runBulk(bulkIds, optimistic, () => bulkSetRuleStateAction({ ...fields, ruleIds: bulkIds }));
+    return runBulk(bulkIds, optimisticState(input), () => bulkSetRuleStateAction({ ...fields, ruleIds: bulkIds }));
   }
 
   function enableSelected() {
@@ -546,8 +529,20 @@ function describeIds(ids: string[]): string {
   return ids.length <= 6 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`;
 }
 
-function optimisticExpiry(expires: string): string | null {
-  if (expires === "never") return null;
+/** What the row shows while the server action runs (rolled back if it is refused). */
+function optimisticState(input: StateFormInput): RuleState {
+  return {
+    state: input.state,
+    confidence_max: input.state === "clipped" ? (input.confidence_max ?? null) : null,
+    expires_at: optimisticExpiry(input.expires_at ?? null),
+    reason: input.reason?.trim() || null,
+    set_by: "…",
+    set_at: new Date().toISOString(),
+  };
+}
+
+function optimisticExpiry(expires: string | null): string | null {
+  if (expires === null) return null;
   const ms = parseDurationMs(expires);
   const t = ms !== null ? Date.now() + ms : Date.parse(expires);
   return Number.isNaN(t) ? null : new Date(t).toISOString();

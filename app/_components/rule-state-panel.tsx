@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { clearRuleStateAction, setRuleStateAction, type StateFormInput } from "../_actions/rule-state";
 import { effectiveAt } from "../_lib/rule-row";
 import { StateChip, timeLeft } from "./state-chip";

@@ -1,4 +1,4 @@
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { formatDuration } from "../../lib/state/durations";
 
 /** The effective state as a chip: enabled / disabled / clipped ≤ x. */

@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useId, useRef, useState } from "react";
+import { MAX_REASON_LENGTH } from "../../lib/state/semantics";
 import type { ActionResult } from "../_server/action-result";
 import type { StateFormInput } from "../_actions/rule-state";
 
@@ -78,7 +79,7 @@ export function StateDialog(props: {
     if (expires === "custom") {
       const t = new Date(custom).getTime();
       if (!custom || Number.isNaN(t)) {
-        setFieldErrors({ expires: "Pick a date and time." });
+        setFieldErrors({ expires_at: "Pick a date and time." });
         return;
       }
       exp = new Date(t).toISOString();
@@ -86,8 +87,8 @@ export function StateDialog(props: {
     setBusy(true);
     setMessage(null);
     setFieldErrors({});
-    const input: StateFormInput = { ruleId: target.ruleId, state: target.mode, expires: exp, reason };
-    if (target.mode === "clipped") input.confidenceMax = ceiling;
+    const input: StateFormInput = { ruleId: target.ruleId, state: target.mode, expires_at: exp === "never" ? null : exp, reason };
+    if (target.mode === "clipped") input.confidence_max = ceiling.trim() === "" ? null : Number(ceiling);
     const result = await props.onSubmit(input);
     setBusy(false);
     if (result.ok) {
@@ -122,10 +123,10 @@ export function StateDialog(props: {
                 step={0.01}
                 value={ceiling}
                 onChange={(e) => setCeiling(e.target.value)}
-                aria-invalid={!!fieldErrors.confidenceMax}
-                aria-describedby={fieldErrors.confidenceMax ? `${ids}-confidenceMax-err` : undefined}
+                aria-invalid={!!fieldErrors.confidence_max}
+                aria-describedby={fieldErrors.confidence_max ? `${ids}-confidence_max-err` : undefined}
               />
-              {err("confidenceMax")}
+              {err("confidence_max")}
             </div>
           )}
           <div className="field">
@@ -134,8 +135,8 @@ export function StateDialog(props: {
               id={`${ids}-expires`}
               value={expires}
               onChange={(e) => setExpires(e.target.value)}
-              aria-invalid={!!fieldErrors.expires}
-              aria-describedby={fieldErrors.expires ? `${ids}-expires-err` : undefined}
+              aria-invalid={!!fieldErrors.expires_at}
+              aria-describedby={fieldErrors.expires_at ? `${ids}-expires_at-err` : undefined}
             >
               {presets.map((p) => (
                 <option key={p.value} value={p.value}>
@@ -144,7 +145,7 @@ export function StateDialog(props: {
               ))}
               <option value="custom">At a date and time…</option>
             </select>
-            {err("expires")}
+            {err("expires_at")}
           </div>
           {expires === "custom" && (
             <div className="field">
@@ -159,7 +160,7 @@ export function StateDialog(props: {
               id={`${ids}-reason`}
               rows={2}
               value={reason}
-              maxLength={1000}
+              maxLength={MAX_REASON_LENGTH}
               onChange={(e) => setReason(e.target.value)}
               aria-invalid={!!fieldErrors.reason}
               aria-describedby={fieldErrors.reason ? `${ids}-reason-err` : undefined}

@@ -1,4 +1,4 @@
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import type { AttackNames, RuleRow } from "./rule-row";
 
 /** One server-sent event of /api/events (JSON in `data:`; `id:` is the feed seq when known). */

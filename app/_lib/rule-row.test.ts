@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, searchText, type RuleRow } from "./rule-row";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");

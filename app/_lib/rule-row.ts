@@ -1,4 +1,4 @@
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 
 /** One ATT&CK mapping of a rule (ids only; names come from the AttackNames dictionary). */
 export interface RowEmit {

@@ -23,10 +23,11 @@ export function newNonce(): string {
  * `worker-src blob:`: Monaco starts its workers from blob: URLs that importScripts the
  * same-origin worker file.
  */
-export function pageCsp(nonce: string): string {
+export function pageCsp(nonce: string, dev = false): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
+    // `next dev` only: React rebuilds server error stacks in the browser with eval.
+    `script-src 'self' 'nonce-${nonce}'${dev ? " 'unsafe-eval'" : ""}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -45,9 +46,9 @@ export const RESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'";
 export const HSTS = "max-age=31536000";
 
 /** Response headers for a page (`nonce` set) or any other response (`nonce` null). */
-export function securityHeaders({ nonce, https }: { nonce: string | null; https: boolean }): Record<string, string> {
+export function securityHeaders({ nonce, https, dev = false }: { nonce: string | null; https: boolean; dev?: boolean }): Record<string, string> {
   const headers: Record<string, string> = {
-    "content-security-policy": nonce === null ? RESOURCE_CSP : pageCsp(nonce),
+    "content-security-policy": nonce === null ? RESOURCE_CSP : pageCsp(nonce, dev),
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
   };

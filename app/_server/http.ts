@@ -1,6 +1,6 @@
 import "server-only";
 import { isTtpError, ValidationError } from "../../lib/errors";
-import type { RuleState } from "../../lib/state/rule-state";
+import type { RuleState } from "../../lib/state/semantics";
 import type { Role, User } from "../../lib/auth/types";
 import { getServices } from "./services";
 import { authenticateRequest } from "./session";

@@ -5,13 +5,14 @@ import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
 import { loadRulesDir } from "../../lib/rules/rule-files";
 import { ruleFileName } from "../../lib/rules/rule-pack";
-import type { RuleState } from "../../lib/state/rule-state";
-import { resolveExpires } from "../../lib/state/durations";
+import { resolveStateRequest, stateValidationError } from "../../lib/state/policy";
+import type { RuleState } from "../../lib/state/semantics";
 import type { ChangeLogEntry, RuleChange, RuleRecord, RuleStore } from "../../lib/store/types";
 import { migrateDatabase } from "../../db/open-database";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
-import { parseEnv, type TtpEnv } from "../config";
+import { parseEnv, parseStatePolicy, type TtpEnv } from "../config";
 import { openDatabaseStore, openStore } from "../open-store";
+import { startProgress } from "../progress";
 
 export const STORE_USAGE = [
   "ttp rules list [--json]",
@@ -42,13 +43,6 @@ function requireActor(by: string | undefined, command: string): string {
 function one(positionals: string[], what: string, usage: string): string {
   if (positionals.length !== 1 || !positionals[0]) throw new UsageError(`expected exactly one ${what}: ${usage}`);
   return positionals[0];
-}
-
-/** `--expires` value: a duration (90s, 30m, 2h, 7d) from now, or an ISO-8601 instant with a zone. */
-export function parseExpires(value: string, nowMs: number): string {
-  const r = resolveExpires(value, nowMs);
-  if (!r.ok) throw new UsageError(`--expires ${r.message}`);
-  return r.expiresAt;
 }
 
 export function stateJson(s: RuleState): Record<string, unknown> {
@@ -128,9 +122,17 @@ async function rulesCommand(argv: string[]): Promise<number> {
     case "import": {
       const { values, positionals } = parseArgs({ args: rest, options: { by: { type: "string" } }, allowPositionals: true });
       const dir = one(positionals, "directory", "ttp rules import <dir>");
-      const loaded = await loadRulesDir(dir).catch((err: unknown) => {
-        throw new UsageError(`cannot read ${dir}: ${err instanceof Error ? err.message : String(err)}`);
-      });
+      const reading = startProgress(`reading and validating ${dir}`, null, { redrawMs: 0 });
+      reading.update(0);
+      const ticker = setInterval(() => reading.update(0), 250);
+      const loaded = await loadRulesDir(dir)
+        .catch((err: unknown) => {
+          throw new UsageError(`cannot read ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(() => {
+          clearInterval(ticker);
+          reading.finish();
+        });
       const errors = loaded.issues.filter((i) => i.severity === "error");
       if (errors.length > 0) {
         for (const i of errors) process.stderr.write(`${formatIssue(i)}\n`);
@@ -138,16 +140,18 @@ async function rulesCommand(argv: string[]): Promise<number> {
         return EXIT.invalid;
       }
       const actor = values.by?.trim() || `cli:${os.userInfo().username}`;
-      let written = 0;
-      await withStore(env, async (s) => {
-        const before = new Map((await s.listRules()).map((r) => [r.ruleId, r.revision]));
-        for (const rule of loaded.rules) {
-          const file = loaded.files.get(rule.ruleId);
-          if (!file) continue;
-          const rec = await s.upsertRule(file.text, { actor, origin: "import", sourcePath: file.path });
-          if (before.get(rule.ruleId) !== rec.revision) written++;
-        }
+      // One validation pass (loadRulesDir's), then one atomic batch: nothing is written if any part fails.
+      const items = loaded.rules.flatMap((rule) => {
+        const file = loaded.files.get(rule.ruleId);
+        return file ? [{ yamlText: file.text, sourcePath: file.path, rule }] : [];
       });
+      const bar = startProgress("importing rules", items.length);
+      let written = 0;
+      try {
+        written = (await withStore(env, (s) => s.upsertRules(items, { actor, origin: "import", onProgress: (done) => bar.update(done) }))).written.length;
+      } finally {
+        bar.finish();
+      }
       process.stderr.write(`imported ${loaded.rules.length} rule(s): ${written} written, ${loaded.rules.length - written} unchanged\n`);
       return EXIT.ok;
     }
@@ -156,11 +160,23 @@ async function rulesCommand(argv: string[]): Promise<number> {
       const dir = one(positionals, "directory", "ttp rules export <dir>");
       await mkdir(dir, { recursive: true });
       const records = await withStore(env, (s) => s.listRules());
-      for (const r of records) {
-        const target = path.join(dir, ruleFileName(r.ruleId));
-        const tmp = path.join(dir, `.${ruleFileName(r.ruleId)}.${process.pid}.tmp`);
-        await writeFile(tmp, r.yamlText, { mode: 0o644 });
-        await rename(tmp, target);
+      const bar = startProgress("exporting rules", records.length);
+      try {
+        // A few files in flight at a time: thousands of rules, each written to a temporary name and renamed.
+        let next = 0;
+        let done = 0;
+        const writer = async (): Promise<void> => {
+          for (let r = records[next++]; r !== undefined; r = records[next++]) {
+            const target = path.join(dir, ruleFileName(r.ruleId));
+            const tmp = path.join(dir, `.${ruleFileName(r.ruleId)}.${process.pid}.tmp`);
+            await writeFile(tmp, r.yamlText, { mode: 0o644 });
+            await rename(tmp, target);
+            bar.update(++done);
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, writer));
+      } finally {
+        bar.finish();
       }
       process.stderr.write(`exported ${records.length} rule(s) to ${dir}\n`);
       return EXIT.ok;
@@ -200,15 +216,15 @@ async function stateCommand(argv: string[]): Promise<number> {
       });
       if (positionals.length !== 2) throw new UsageError(`expected <rule_id> and a state: ${STORE_USAGE[5]}`);
       const [ruleId, stateName] = positionals as [string, string];
-      if (!["enabled", "disabled", "clipped"].includes(stateName)) throw new UsageError(`state must be one of enabled, disabled, clipped (got "${stateName}")`);
       const actor = requireActor(values.by, "state set");
       const confidenceMax = parseNumberOption("confidence-max", values["confidence-max"], Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-      if (stateName === "clipped" && confidenceMax === undefined) throw new UsageError("clipped needs --confidence-max x with 0 ≤ x < 1");
-      const input: Record<string, unknown> = { state: stateName };
-      if (confidenceMax !== undefined) input.confidence_max = confidenceMax;
-      if (values.expires !== undefined) input.expires_at = parseExpires(values.expires, Date.now());
-      if (values.reason !== undefined) input.reason = values.reason;
-      const stored = await withStore(env, (s) => s.setState(ruleId, input, actor));
+      const request: Record<string, unknown> = { state: stateName };
+      if (confidenceMax !== undefined) request.confidence_max = confidenceMax;
+      if (values.expires !== undefined) request.expires_at = values.expires;
+      if (values.reason !== undefined) request.reason = values.reason;
+      const resolved = resolveStateRequest(request, parseStatePolicy(), Date.now());
+      if (!resolved.ok) throw stateValidationError(ruleId, resolved.issues);
+      const stored = await withStore(env, (s) => s.setState(ruleId, resolved.state, actor));
       if (env.TTP_RULE_STORE === "filesystem") process.stderr.write("note: the filesystem backend keeps state in this process's memory only\n");
       process.stdout.write(JSON.stringify({ rule_id: ruleId, ...stateJson(stored) }) + "\n");
       return EXIT.ok;
@@ -267,7 +283,13 @@ async function dbCommand(argv: string[]): Promise<number> {
   const [sub] = argv;
   if (sub !== "migrate") throw new UsageError(`unknown db command "${sub ?? ""}": ttp db migrate`);
   const env = parseEnv();
-  await migrateDatabase(env.DATABASE_URL);
+  const bar = startProgress("applying migrations", null, { redrawMs: 0 });
+  bar.update(0);
+  try {
+    await migrateDatabase(env.DATABASE_URL);
+  } finally {
+    bar.finish();
+  }
   process.stderr.write("migrations applied\n");
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileRule } from "../rules/parse-rule";
 import { ruleYaml } from "../rules/testing/fixtures";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 import path from "node:path";
 import { loadRulesDir } from "../rules/rule-files";
 import { Engine } from "./engine";

@@ -1,4 +1,4 @@
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 import type { CompiledRule } from "./types";
 
 /** A new immutable record with `state` stamped in (compiled rules are never mutated). */

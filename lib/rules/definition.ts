@@ -1,5 +1,5 @@
 import RE2 from "re2";
-import { defaultState, type RuleState } from "../state/rule-state";
+import { defaultState, type RuleState } from "../state/semantics";
 import { PATTERN_TRANSLATOR_VERSION } from "./pattern";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
 

@@ -2,7 +2,7 @@ import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type D
 import { findTactic, findTechnique } from "../attack/catalog";
 import type { ValidationIssue } from "../errors";
 import { ValidationError } from "../errors";
-import { defaultState, type RuleState } from "../state/rule-state";
+import { defaultState, type RuleState } from "../state/semantics";
 import { Engine } from "../engine/engine";
 import { explainAnalyzer } from "../engine/analyzers";
 import { withState } from "./compiled";

@@ -1,4 +1,4 @@
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 
 /** Source kinds DECNET sensors emit; an unknown kind in `applies_to` is a warning, not an error. */
 export const KNOWN_SOURCE_KINDS = [

@@ -1,4 +1,4 @@
-import { parseInstant } from "./rule-state";
+import { parseInstant } from "./semantics";
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION_RE = /^(\d+)(s|m|h|d)$/;

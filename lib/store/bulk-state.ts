@@ -1,5 +1,5 @@
 import { isTtpError } from "../errors";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 import type { RuleStore } from "./types";
 
 /** What happened to one rule of a bulk state change. */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { DEFAULT_STATE, effectiveState } from "../state/rule-state";
+import { DEFAULT_STATE, effectiveState, MAX_REASON_LENGTH } from "../state/semantics";
 import { InProcessBus, type Bus } from "./bus";
 import { malformedRuleYaml, manualClock, recordChanges, sleep, validRuleYaml, waitFor } from "./testing/fixtures";
 import { installSpanRecorder } from "./testing/spans";
@@ -156,6 +156,18 @@ describe.each(storeTargets().map((t) => [t.name, t] as const))("RuleStore confor
       expect(rec.events[0]).toMatchObject({ kind: "state", ruleId: "R1", autoRevert: false, actor: "bob", state: DEFAULT_STATE });
       expect(await catchError(store.clearState("NOPE", "bob"))).toBeInstanceOf(NotFoundError);
     });
+
+    it("clearState refuses a reason over MAX_REASON_LENGTH like setState, and writes nothing", async () => {
+      const store = await storeWith(["R1"]);
+      await store.setState("R1", { state: "disabled", reason: "before" }, ACTOR);
+      const [before] = await store.history({ limit: 1 });
+      const err = await catchError(store.clearState("R1", "bob", "x".repeat(MAX_REASON_LENGTH + 1)));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues).toEqual([{ source: "R1", path: ["reason"], line: 1, column: 1, message: "reason must be at most 1000 characters", severity: "error" }]);
+      expect(await store.getState("R1")).toMatchObject({ state: "disabled", reason: "before" });
+      expect((await store.history({ limit: 1 }))[0]?.seq).toBe(before?.seq);
+      expect(await store.clearState("R1", "bob", "x".repeat(MAX_REASON_LENGTH))).toEqual(DEFAULT_STATE);
+    });
   });
 
   describe("definitions (§3)", () => {
@@ -189,6 +201,47 @@ describe.each(storeTargets().map((t) => [t.name, t] as const))("RuleStore confor
       expect(rec.events).toEqual([]);
       expect(await store.history({ limit: 10 })).toHaveLength(1);
       expect(await catchError(store.getRule("R2"))).toBeInstanceOf(NotFoundError);
+    });
+
+    it("upsertRules: one change per rule that differs, unchanged ones untouched, progress to the total", async () => {
+      const store = await storeWith(["R1", "R2"]);
+      const rec = recordChanges(store.subscribeChanges());
+      const items = [
+        { yamlText: validRuleYaml("R1") },
+        { yamlText: validRuleYaml("R2", { ruleVersion: 2 }) },
+        ...Array.from({ length: 600 }, (_, i) => ({ yamlText: validRuleYaml(`B${i}`) })),
+      ];
+      const progress: number[] = [];
+      const result = await store.upsertRules(items, { actor: "importer", onProgress: (done, total) => progress.push(done / total) });
+      expect(result.unchanged).toEqual(["R1"]);
+      expect(result.written).toHaveLength(601);
+      expect(result.written.slice(0, 2)).toEqual(["R2", "B0"]);
+      expect(progress[0]).toBe(0);
+      expect(progress.at(-1)).toBe(1);
+      expect((await store.getRule("R2")).revision).toBe(2);
+      expect(await store.getRule("B599")).toMatchObject({ revision: 1, updatedBy: "importer" });
+      await waitFor(() => rec.events.length >= 601, 30_000);
+      await rec.stop();
+      const changes = changesOnly(rec.events);
+      expect(changes).toHaveLength(601);
+      expect(new Set(changes.map((c) => c.ruleId)).size).toBe(601);
+      expect(changes.every((c) => c.kind === "definition" && c.actor === "importer")).toBe(true);
+      const again = await store.upsertRules(items, { actor: "importer" });
+      expect(again.written).toEqual([]);
+    }, 60_000);
+
+    it("upsertRules validates everything first: one invalid text or a duplicate id writes nothing", async () => {
+      const store = await storeWith(["R1"]);
+      const before = await store.listRules();
+      const bad = await catchError(
+        store.upsertRules([{ yamlText: validRuleYaml("R2") }, { yamlText: validRuleYaml("R3", { confidence: 1.5 }), sourcePath: "R3.yaml" }], { actor: ACTOR }),
+      );
+      expect(bad).toBeInstanceOf(ValidationError);
+      expect((bad as ValidationError).issues).toContainEqual(expect.objectContaining({ source: "R3.yaml", path: ["emits", 0, "confidence"] }));
+      const dup = await catchError(store.upsertRules([{ yamlText: validRuleYaml("R4") }, { yamlText: validRuleYaml("R4", { ruleVersion: 2 }) }], { actor: ACTOR }));
+      expect(dup).toBeInstanceOf(ValidationError);
+      expect(await store.listRules()).toEqual(before);
+      expect(await store.history({ limit: 10 })).toHaveLength(1);
     });
 
     it("applies_to: [] is a validation error, never a silent delete", async () => {

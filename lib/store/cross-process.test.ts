@@ -2,7 +2,7 @@
 // SQLite file or one PostgreSQL database. The CLI scenarios live in bin/store-cli.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ruleYaml } from "../rules/testing/fixtures";
-import { DEFAULT_STATE, type RuleState } from "../state/rule-state";
+import { DEFAULT_STATE, type RuleState } from "../state/semantics";
 import { DatabaseRuleStore } from "./database-store";
 import {
   crossBackends,

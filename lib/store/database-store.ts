@@ -6,7 +6,8 @@ import { withState } from "../rules/compiled";
 import { compileFromDefinition, definitionJson } from "../rules/definition";
 import { parseRule } from "../rules/parse-rule";
 import type { CompiledRule } from "../rules/types";
-import { buildState, defaultState, effectiveState, type RuleState } from "../state/rule-state";
+import { buildState, clearReason } from "../state/policy";
+import { defaultState, effectiveState, type RuleState } from "../state/semantics";
 import { SPAN, withSpan } from "../telemetry";
 import { publishChange, type Bus } from "./bus";
 import { ChangeHub } from "./change-hub";
@@ -29,6 +30,7 @@ import {
   stateFromJoin,
   stateFromRow,
   sweepExpiredTx,
+  upsertRulesTx,
   upsertRuleTx,
   type ChangeRow,
   type DefinitionSnapshot,
@@ -48,8 +50,12 @@ import {
   type RuleRecord,
   type RuleStore,
   type SubscribeOptions,
+  type RuleUpsert,
   type UpsertOptions,
+  type UpsertRulesOptions,
+  type UpsertRulesResult,
 } from "./types";
+import { validateUpserts } from "./batch-upsert";
 
 export interface DatabaseRuleStoreOptions {
   /** `file:./data/ttp.db`, a path, `:memory:` (default) or `postgres://…` (see db/url.ts). */
@@ -314,6 +320,48 @@ export class DatabaseRuleStore implements RuleStore {
     return record;
   }
 
+  async upsertRules(items: readonly RuleUpsert[], options: UpsertRulesOptions): Promise<UpsertRulesResult> {
+    await this.ensureReady();
+    requireActor(options.actor, "(import)");
+    const rules = validateUpserts(items);
+    const now = this.nowIso();
+    const origin = options.origin ?? "dashboard";
+    const inputs = rules.map((rule, i) => ({
+      ruleId: rule.ruleId,
+      ruleVersion: rule.ruleVersion,
+      name: rule.name,
+      yaml: rule.yamlText,
+      origin,
+      sourcePath: items[i]?.sourcePath,
+      actor: options.actor,
+      now,
+      definition: definitionJson(rule),
+      definitionSha256: sha256(rule.yamlText),
+    }));
+    const total = inputs.length;
+    const progress = options.onProgress;
+    progress?.(0, total);
+    const results = await this.driver.write(() => upsertRulesTx(inputs, progress ? (done) => progress(done, total) : undefined));
+    const written: string[] = [];
+    const unchanged: string[] = [];
+    const changes: { row: ChangeRow; state: RuleState }[] = [];
+    for (const [i, r] of results.entries()) {
+      const rule = rules[i] as CompiledRule;
+      if (r.rule.yaml_content === rule.yamlText) {
+        this.compiled.set(rule.ruleId, { yaml: rule.yamlText, rule });
+        this.ruleProblems.delete(rule.ruleId);
+      }
+      if (r.change) {
+        written.push(rule.ruleId);
+        changes.push({ row: r.change, state: r.state });
+      } else {
+        unchanged.push(rule.ruleId);
+      }
+    }
+    if (changes.length > 0) await this.afterCommitEach(changes);
+    return { written, unchanged };
+  }
+
   async deleteRule(ruleId: string, options: DeleteOptions): Promise<void> {
     await this.ensureReady();
     requireActor(options.actor, ruleId);
@@ -334,39 +382,27 @@ export class DatabaseRuleStore implements RuleStore {
   async setState(ruleId: string, input: unknown, actor: string): Promise<RuleState> {
     const requested = (input as { state?: unknown } | null)?.state;
     const attrs = { rule_id: ruleId, set_by: actor, ...(typeof requested === "string" ? { state: requested } : {}) };
-    return withSpan(SPAN.stateChange, attrs, async () => {
+    return withSpan(SPAN.stateChange, attrs, async (span) => {
       await this.ensureReady();
-      const built = buildState(input, actor, this.clock());
-      if (!built.ok) {
-        throw new ValidationError(
-          built.issues.map((i) => ({
-            source: ruleId,
-            path: i.path === "(body)" ? [] : i.path.split(".").map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg)),
-            line: 1,
-            column: 1,
-            message: i.message,
-            severity: "error" as const,
-          })),
-        );
-      }
-      const state = built.state;
+      const state = buildState(ruleId, input, actor, this.clock());
       const change = await withSpan(SPAN.writeState, { rule_id: ruleId, state: state.state }, () =>
         this.driver.write(() => setStateTx({ ruleId, state, actor, reason: state.reason, now: state.set_at ?? this.nowIso() })),
       );
+      span.setAttribute("ttp.seq", Number(change.seq));
       await this.afterCommit([change], state);
       return state;
     });
   }
 
   async clearState(ruleId: string, actor: string, reason?: string): Promise<RuleState> {
-    return withSpan(SPAN.stateChange, { rule_id: ruleId, state: "enabled", set_by: actor }, async () => {
+    return withSpan(SPAN.stateChange, { rule_id: ruleId, state: "enabled", set_by: actor }, async (span) => {
       await this.ensureReady();
       requireActor(actor, ruleId);
+      const why = clearReason(ruleId, reason);
       const change = await withSpan(SPAN.writeState, { rule_id: ruleId, state: "enabled" }, () =>
-        this.driver.write(() =>
-          clearStateTx({ ruleId, actor, reason: reason === undefined || reason.trim() === "" ? null : reason, now: this.nowIso() }),
-        ),
+        this.driver.write(() => clearStateTx({ ruleId, actor, reason: why, now: this.nowIso() })),
       );
+      span.setAttribute("ttp.seq", Number(change.seq));
       const state = defaultState();
       await this.afterCommit([change], state);
       return state;
@@ -580,6 +616,10 @@ export class DatabaseRuleStore implements RuleStore {
 
   /** After a local commit: subscribers get the change before the write returns; then the bus. */
   private async afterCommit(rows: ChangeRow[], state: RuleState): Promise<void> {
+    await this.afterCommitEach(rows.map((row) => ({ row, state })));
+  }
+
+  private async afterCommitEach(changes: { row: ChangeRow; state: RuleState }[]): Promise<void> {
     this.wake.notify();
     try {
       await this.pump();
@@ -588,7 +628,7 @@ export class DatabaseRuleStore implements RuleStore {
       this.logger.warn("change committed but the feed read failed; the feed loop retries", { error: errorMessage(err) });
     }
     if (!this.bus) return;
-    for (const row of rows) {
+    for (const { row, state } of changes) {
       const change = this.toChange(row, state);
       if (!change) continue;
       void withSpan(SPAN.publish, { rule_id: change.ruleId, kind: change.kind }, () => publishChange(this.bus, change, this.logger));

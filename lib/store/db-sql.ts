@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from "../errors";
-import { defaultState, type RuleState, type RuleStateName } from "../state/rule-state";
+import { defaultState, type RuleState, type RuleStateName } from "../state/semantics";
 import type { ChangeLogEntry, HistoryQuery, RuleOrigin } from "./types";
 
 // Transaction bodies are generators that yield queries and receive their rows: the SQLite
@@ -358,6 +358,106 @@ export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
     after: definitionSnapshot(next),
   });
   return { rule: next, state, change };
+}
+
+/** Rules per statement of a batch upsert: 11 parameters each, far below either dialect's limit. */
+export const UPSERT_CHUNK = 500;
+
+const placeholders = (rows: number, cols: number): string => {
+  const one = `(${new Array(cols).fill("?").join(", ")})`;
+  return new Array(rows).fill(one).join(", ");
+};
+
+/**
+ * upsertRuleTx for many rules in one transaction, a chunk of UPSERT_CHUNK rules per statement:
+ * one change row per rule whose text or origin differs (unchanged rules write nothing), one
+ * pg_notify at the end. `onChunk(done)` runs after each chunk (inside the transaction). Rule ids
+ * must be distinct; no expectedRevision (an import overwrites).
+ */
+export function* upsertRulesTx(inputs: readonly Omit<UpsertRuleInput, "expectedRevision">[], onChunk?: (done: number) => void): Tx<UpsertRuleResult[]> {
+  const results: UpsertRuleResult[] = [];
+  let lastSeq: number | string | null = null;
+  for (let start = 0; start < inputs.length; start += UPSERT_CHUNK) {
+    const chunk = inputs.slice(start, start + UPSERT_CHUNK);
+    const ids = chunk.map((i) => i.ruleId);
+    const curRows = yield* all<RuleRow>(`SELECT * FROM ttp_rule WHERE rule_id IN (${ids.map(() => "?").join(", ")})`, ids);
+    const stateRows = yield* all<StateRow & { rule_id: string }>(`SELECT * FROM ttp_rule_state WHERE rule_id IN (${ids.map(() => "?").join(", ")})`, ids);
+    const current = new Map(curRows.map((r) => [r.rule_id, r]));
+    const states = new Map(stateRows.map((r) => [r.rule_id, stateFromRow(r)]));
+    const nextRows: RuleRow[] = [];
+    const changes: ChangeInsert[] = [];
+    const pending: { rule: RuleRow; state: RuleState }[] = [];
+    for (const input of chunk) {
+      const cur = current.get(input.ruleId);
+      const state = states.get(input.ruleId) ?? defaultState();
+      if (cur && cur.yaml_content === input.yaml && cur.origin === input.origin) {
+        results.push({ rule: cur, state, change: null });
+        continue;
+      }
+      const next: RuleRow = {
+        rule_id: input.ruleId,
+        rule_version: input.ruleVersion,
+        name: input.name,
+        source_path: input.sourcePath === undefined ? (cur?.source_path ?? null) : input.sourcePath,
+        yaml_content: input.yaml,
+        origin: input.origin,
+        revision: cur ? Number(cur.revision) + 1 : 1,
+        updated_at: input.now,
+        updated_by: input.actor,
+        definition: input.definition,
+        definition_sha256: input.definitionSha256,
+      };
+      nextRows.push(next);
+      pending.push({ rule: next, state });
+      changes.push({
+        ruleId: input.ruleId,
+        kind: "definition",
+        actor: input.actor,
+        at: input.now,
+        reason: null,
+        autoRevert: false,
+        before: cur ? definitionSnapshot(cur) : null,
+        after: definitionSnapshot(next),
+      });
+    }
+    if (nextRows.length > 0) {
+      yield* run(
+        "INSERT INTO ttp_rule (rule_id, rule_version, name, source_path, yaml_content, origin, revision, updated_at, updated_by, definition, definition_sha256) " +
+          `VALUES ${placeholders(nextRows.length, 11)} ` +
+          "ON CONFLICT (rule_id) DO UPDATE SET rule_version = excluded.rule_version, name = excluded.name, source_path = excluded.source_path, " +
+          "yaml_content = excluded.yaml_content, origin = excluded.origin, revision = excluded.revision, updated_at = excluded.updated_at, " +
+          "updated_by = excluded.updated_by, definition = excluded.definition, definition_sha256 = excluded.definition_sha256",
+        nextRows.flatMap((n) => [
+          n.rule_id,
+          n.rule_version,
+          n.name,
+          n.source_path,
+          n.yaml_content,
+          n.origin,
+          n.revision,
+          n.updated_at,
+          n.updated_by,
+          n.definition,
+          n.definition_sha256,
+        ]),
+      );
+      const rows = yield* all<ChangeRow>(
+        `INSERT INTO ttp_change (rule_id, kind, actor, at, reason, auto_revert, before, after) VALUES ${placeholders(changes.length, 8)} RETURNING *`,
+        changes.flatMap((c) => [c.ruleId, c.kind, c.actor, c.at, c.reason, c.autoRevert, json(c.before), json(c.after)]),
+      );
+      const byRule = new Map(rows.map((r) => [r.rule_id, r]));
+      for (const p of pending) {
+        const change = byRule.get(p.rule.rule_id);
+        if (!change) throw new Error(`INSERT INTO ttp_change returned no row for ${p.rule.rule_id}`);
+        results.push({ ...p, change });
+        if (lastSeq === null || Number(change.seq) > Number(lastSeq)) lastSeq = change.seq;
+      }
+    }
+    onChunk?.(Math.min(start + UPSERT_CHUNK, inputs.length));
+  }
+  // Wakes every tailer at commit; they read the feed by seq, so one notification covers the batch.
+  if (lastSeq !== null) yield { sql: "SELECT pg_notify('ttp_change', ?)", params: [String(lastSeq)], pgOnly: true };
+  return results;
 }
 
 export function* deleteRuleTx(input: {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../errors";
-import { DEFAULT_STATE } from "../state/rule-state";
+import { DEFAULT_STATE } from "../state/semantics";
 import { InProcessBus } from "./bus";
 import { FILESYSTEM_ACTOR, FilesystemRuleStore, type FilesystemRuleStoreOptions } from "./filesystem-store";
 import { createRuleStore } from "./index";

@@ -8,7 +8,8 @@ import { withState } from "../rules/compiled";
 import { parseRule } from "../rules/parse-rule";
 import { isRuleFileName, ruleIdFromFileName } from "../rules/rule-files";
 import type { CompiledRule } from "../rules/types";
-import { buildState, defaultState, effectiveState, isExpired, type RuleState } from "../state/rule-state";
+import { buildState, clearReason } from "../state/policy";
+import { defaultState, effectiveState, isExpired, type RuleState } from "../state/semantics";
 import { SPAN, withSpan } from "../telemetry";
 import { publishChange, type Bus } from "./bus";
 import { ChangeHub } from "./change-hub";
@@ -24,8 +25,12 @@ import {
   type RuleRecord,
   type RuleStore,
   type SubscribeOptions,
+  type RuleUpsert,
   type UpsertOptions,
+  type UpsertRulesOptions,
+  type UpsertRulesResult,
 } from "./types";
+import { validateUpserts } from "./batch-upsert";
 
 /** Actor recorded for edits made to the rules directory outside the store (editor, git pull…). */
 export const FILESYSTEM_ACTOR = "system:filesystem";
@@ -215,20 +220,8 @@ export class FilesystemRuleStore implements RuleStore {
 
   async setState(ruleId: string, input: unknown, actor: string): Promise<RuleState> {
     await this.ready();
-    const built = buildState(input, actor, this.clock());
-    if (!built.ok) {
-      throw new ValidationError(
-        built.issues.map((i) => ({
-          source: ruleId,
-          path: i.path === "(body)" ? [] : i.path.split("."),
-          line: 1,
-          column: 1,
-          message: i.message,
-          severity: "error" as const,
-        })),
-      );
-    }
-    return this.writeState(ruleId, built.state, { actor, reason: built.state.reason }, false);
+    const state = buildState(ruleId, input, actor, this.clock());
+    return this.writeState(ruleId, state, { actor, reason: state.reason }, false);
   }
 
   async clearState(ruleId: string, actor: string, reason?: string): Promise<RuleState> {
@@ -238,7 +231,7 @@ export class FilesystemRuleStore implements RuleStore {
         { source: ruleId, path: ["set_by"], line: 1, column: 1, message: "actor must not be empty", severity: "error" },
       ]);
     }
-    return this.writeState(ruleId, null, { actor, reason: reason?.trim() ? reason : null }, false);
+    return this.writeState(ruleId, null, { actor, reason: clearReason(ruleId, reason) }, false);
   }
 
   /** Stores `next` (null = back to the default) with its change-log entry, change and bus message. */
@@ -319,6 +312,24 @@ export class FilesystemRuleStore implements RuleStore {
       await this.publishAll(changes);
       return this.record(ruleId);
     });
+  }
+
+  /** Validates every text first; then writes each rule's file atomically (a disk failure part-way keeps the files already written). */
+  async upsertRules(items: readonly RuleUpsert[], options: UpsertRulesOptions): Promise<UpsertRulesResult> {
+    await this.ready();
+    const rules = validateUpserts(items);
+    const written: string[] = [];
+    const unchanged: string[] = [];
+    const total = rules.length;
+    options.onProgress?.(0, total);
+    for (const [i, rule] of rules.entries()) {
+      const before = this.live.get(rule.ruleId)?.revision;
+      const sourcePath = items[i]?.sourcePath;
+      const rec = await this.upsertRule(rule.yamlText, { actor: options.actor, ...(options.origin ? { origin: options.origin } : {}), ...(sourcePath === undefined ? {} : { sourcePath }) });
+      (rec.revision === before ? unchanged : written).push(rule.ruleId);
+      options.onProgress?.(i + 1, total);
+    }
+    return { written, unchanged };
   }
 
   async deleteRule(ruleId: string, options: DeleteOptions): Promise<void> {

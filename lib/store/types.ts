@@ -1,6 +1,6 @@
 import type { ValidationIssue } from "../errors";
 import type { CompiledRule } from "../rules/types";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 
 /** Where a definition last came from: the rules directory, the dashboard editor, a CLI import. */
 export type RuleOrigin = "filesystem" | "dashboard" | "import";
@@ -76,6 +76,29 @@ export interface UpsertOptions {
   sourcePath?: string | null;
 }
 
+/** One rule of a batch upsert. */
+export interface RuleUpsert {
+  yamlText: string;
+  /** undefined keeps the stored path. */
+  sourcePath?: string | null;
+  /** parseRule's rule for exactly this text when the caller validated it already (one validation pass). */
+  rule?: CompiledRule;
+}
+
+export interface UpsertRulesOptions {
+  actor: string;
+  origin?: RuleOrigin;
+  /** Progress of the write: rules done so far out of all (synchronous, may run inside a transaction). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface UpsertRulesResult {
+  /** Rules stored with a new revision (one change each in the feed), in input order. */
+  written: string[];
+  /** Rules whose stored text and origin were already these. */
+  unchanged: string[];
+}
+
 export interface DeleteOptions {
   actor: string;
   expectedRevision?: number;
@@ -100,9 +123,9 @@ export interface RuleStore {
   loadCompiled(): Promise<LoadedRules>;
   /** Effective state; the default for unknown rules. Never throws for a missing rule. */
   getState(ruleId: string): Promise<RuleState>;
-  /** Validates and stores a state; NotFoundError for an unknown rule, ValidationError for bad input. */
+  /** Validates (semantics only: writers apply the operator policy first, lib/state/policy.ts) and stores a state; NotFoundError for an unknown rule, ValidationError for bad input. */
   setState(ruleId: string, input: unknown, actor: string): Promise<RuleState>;
-  /** Back to the default state (recorded like any change). NotFoundError for an unknown rule. */
+  /** Back to the default state (recorded like any change). NotFoundError for an unknown rule; ValidationError for a reason over MAX_REASON_LENGTH. */
   clearState(ruleId: string, actor: string, reason?: string): Promise<RuleState>;
   /** Registers synchronously; yields one change per edit in order; ends on return() or abort. */
   subscribeChanges(options?: SubscribeOptions): AsyncIterableIterator<ChangeEvent>;
@@ -111,6 +134,13 @@ export interface RuleStore {
   getRule(ruleId: string): Promise<RuleRecord>;
   /** Validates then stores the original text; ConflictError on a stale expectedRevision. */
   upsertRule(yamlText: string, options: UpsertOptions): Promise<RuleRecord>;
+  /**
+   * Upserts many rules as one import: every text is validated before anything is written (a
+   * ValidationError lists the problems of all of them; duplicate ids are one), then the database
+   * writes them in one transaction (all or nothing) and the filesystem one atomic file at a time.
+   * One change per rule that differs; no expectedRevision (it overwrites).
+   */
+  upsertRules(items: readonly RuleUpsert[], options: UpsertRulesOptions): Promise<UpsertRulesResult>;
   deleteRule(ruleId: string, options: DeleteOptions): Promise<void>;
   history(query: HistoryQuery): Promise<ChangeLogEntry[]>;
   /** Current problems (e.g. a malformed rule file that keeps its last good version live). */

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { createTestPgDatabase, type TestPgDatabase } from "../../../db/testing/pg";
 import { parseDatabaseUrl } from "../../../db/url";
-import type { RuleState } from "../../state/rule-state";
+import type { RuleState } from "../../state/semantics";
 import { sleep } from "./fixtures";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,3 +1,5 @@
+import { statePolicyOf } from "../../../../../../../lib/config/env";
+import { resolveStateRequest, stateValidationError } from "../../../../../../../lib/state/policy";
 import { apiRoute, errorResponse, stateResponse } from "../../../../../../_server/http";
 import { getServices } from "../../../../../../_server/services";
 
@@ -7,7 +9,7 @@ const MAX_BODY = 16 * 1024;
 
 type Ctx = { params: Promise<{ ruleId: string }> };
 
-/** Sets disable / clip / expiry (DECNET's RuleStateRequest); set_by is the authenticated caller. */
+/** Sets disable / clip / expiry (DECNET's RuleStateRequest) under the dashboard's state policy; set_by is the authenticated caller. */
 export async function POST(request: Request, ctx: Ctx): Promise<Response> {
   const { ruleId } = await ctx.params;
   return apiRoute(request, "admin", `Setting the state of ${ruleId}`, async (user) => {
@@ -23,12 +25,14 @@ export async function POST(request: Request, ctx: Ctx): Promise<Response> {
     if ("set_by" in body || "set_at" in body) {
       return errorResponse(400, "set_by and set_at come from the authenticated caller and the server clock; remove them from the body");
     }
-    const { store } = await getServices();
-    return Response.json(stateResponse(ruleId, await store.setState(ruleId, body, user.username)));
+    const { store, env } = await getServices();
+    const resolved = resolveStateRequest(body, statePolicyOf(env), Date.now());
+    if (!resolved.ok) throw stateValidationError(ruleId, resolved.issues);
+    return Response.json(stateResponse(ruleId, await store.setState(ruleId, resolved.state, user.username)));
   });
 }
 
-/** Reverts a rule to the default enabled state; an optional `?reason=` is recorded. */
+/** Reverts a rule to the default enabled state; an optional `?reason=` (at most 1,000 characters) is recorded. */
 export async function DELETE(request: Request, ctx: Ctx): Promise<Response> {
   const { ruleId } = await ctx.params;
   const reason = new URL(request.url).searchParams.get("reason") ?? undefined;
