@@ -2,7 +2,7 @@ import { Engine } from "../engine/engine";
 import { compileFromDefinition, definitionJson } from "../rules/definition";
 import { parseRule } from "../rules/parse-rule";
 import type { CompiledRule } from "../rules/types";
-import type { RuleState } from "../state/rule-state";
+import type { RuleState } from "../state/semantics";
 
 /** A compiled rule as plain data (compiled rules hold RE2 objects, which cannot cross threads). */
 export interface WireRule {
