@@ -6,8 +6,9 @@ import { ConfigError } from "./config";
 import { runWorker, WORKER_USAGE } from "./commands/worker";
 import { USER_COMMANDS, USER_USAGE } from "./commands/user";
 import { runWorkers, WORKERS_USAGE } from "./commands/workers";
+import { startTelemetry } from "../lib/telemetry-sdk";
 
-const USAGE = `usage: npm run -s ttp -- <command>
+const USAGE = `usage: bin/ttp <command>   (or npm run -s ttp -- <command>)
 
   ${VALIDATE_USAGE}
   ${EVAL_USAGE}
@@ -17,7 +18,8 @@ ${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
 ${USER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
-DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm; dashboard users always live here), TTP_LOG_LEVEL.
+DATABASE_URL (default file:./data/ttp.db; postgres://… for the swarm; dashboard users always live here), TTP_LOG_LEVEL;
+OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER… export traces over OTLP (off when none is set).
 Exit codes: 0 ok, 1 validation or usage error (including an unknown rule), 2 runtime failure.
 `;
 
@@ -47,7 +49,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
-  return command(rest);
+  // Nothing of the OpenTelemetry SDK is loaded unless an OTEL_* variable asks for export.
+  const telemetry = await startTelemetry(process.env, { serviceName: serviceNameFor(name, rest), pid: process.pid, nodeVersion: process.versions.node });
+  try {
+    return await command(rest);
+  } finally {
+    const failed = await telemetry?.shutdown();
+    if (failed) process.stderr.write(`ttp: exporting traces failed: ${failed}\n`);
+  }
+}
+
+function serviceNameFor(command: string, args: string[]): string {
+  if (command !== "worker") return "ttp-cli";
+  const i = args.findIndex((a) => a === "--role" || a.startsWith("--role="));
+  const arg = args[i] ?? "";
+  const role = arg.startsWith("--role=") ? arg.slice(7) : args[i + 1];
+  return role === "master" ? "ttp-master" : "ttp-worker";
 }
 
 main(process.argv.slice(2)).then(

@@ -3,6 +3,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { verifyPasswordThrottled } from "../../lib/auth/sign-in";
+import { dashboardMetrics } from "../../lib/dashboard-metrics";
 import { safeNext } from "../_lib/safe-next";
 import { getServices } from "../_server/services";
 import { clientIp, SESSION_COOKIE, setSessionCookie } from "../_server/session";
@@ -29,6 +30,7 @@ export async function loginAction(_prev: LoginFormState, form: FormData): Promis
   const { auth, throttle, env, logger } = await getServices();
   const ip = await clientIp(env.TTP_TRUST_PROXY);
   const check = await verifyPasswordThrottled({ auth, throttle }, { username: parsed.data.username, password: parsed.data.password, ip });
+  if (!check.ok) dashboardMetrics().signInFailures.inc({ reason: check.reason === "throttled" ? "throttled" : "wrong_password" });
   if (!check.ok && check.reason === "throttled") {
     const minutes = Math.max(1, Math.ceil(check.retryAfterMs / 60_000));
     logger.warn("sign-in throttled", { username: parsed.data.username, ip });

@@ -1,16 +1,23 @@
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { Engine } from "../../lib/engine/engine";
-import { parseEventLine } from "../../lib/engine/event-line";
 import { formatIssue } from "../../lib/errors";
 import { loadRulesDir } from "../../lib/rules/rule-files";
-import { EXIT, LineWriter, parseNumberOption, UsageError } from "../cli-support";
+import { EvalPool } from "../../lib/worker/eval-pool";
+import type { BlockResult, EvaluateOptions } from "../../lib/worker/evaluate-block";
+import { blockMemory, evaluateBlocks, INPUT_BYTES, READ_BYTES } from "../../lib/worker/evaluate-stream";
+import { fileInput, InputControl, streamInput } from "../../lib/worker/input";
+import { toWire } from "../../lib/worker/rule-ops";
+import { JsonlSink } from "../../lib/worker/sinks";
+import { createWorkerEngine } from "../../lib/worker/worker-engine";
+import { EXIT, parseNumberOption, UsageError } from "../cli-support";
 
-export const EVAL_USAGE = "ttp eval --rules <dir> [--events <file>|-] [--min-confidence x]";
+export const EVAL_USAGE = "ttp eval --rules <dir> [--events <file>|-] [--min-confidence x] [--threads n]";
 
-/** `ttp eval`: JSON Lines events in, one JSON line per tag out; bad lines reported and skipped. */
+/**
+ * `ttp eval`: JSON Lines events in, one JSON line per tag out; bad lines reported and skipped.
+ * The worker's input path (blocks of complete lines, evaluate-block, tag-lines, optional
+ * evaluation threads) without its default confidence floor: every tag unless --min-confidence.
+ */
 export async function runEval(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -19,10 +26,13 @@ export async function runEval(argv: string[]): Promise<number> {
       rules: { type: "string" },
       events: { type: "string" },
       "min-confidence": { type: "string" },
+      threads: { type: "string" },
     },
   });
   if (!values.rules) throw new UsageError(`eval needs --rules <dir>: ${EVAL_USAGE}`);
   const minConfidence = parseNumberOption("min-confidence", values["min-confidence"], 0, 1);
+  const threads = parseNumberOption("threads", values.threads, 0, 64) ?? 0;
+  if (!Number.isInteger(threads)) throw new UsageError(`--threads must be a whole number between 0 and 64 (got "${values.threads}")`);
   try {
     if (!(await stat(values.rules)).isDirectory()) throw new UsageError(`--rules ${values.rules} is not a directory`);
   } catch (err) {
@@ -34,34 +44,48 @@ export async function runEval(argv: string[]): Promise<number> {
   if (loaded.issues.some((i) => i.severity === "error")) {
     process.stderr.write(`ttp eval: rules with errors are skipped; evaluating ${loaded.rules.length} valid rule(s)\n`);
   }
-  const engine = new Engine();
-  engine.replaceAll(loaded.rules);
+
+  // Every malformed line is reported, so every one is kept with its message.
+  const evaluate: EvaluateOptions = { minConfidence: minConfidence ?? -Infinity, jsonl: true, rows: false, maxSamples: Number.MAX_SAFE_INTEGER };
+  const engine = createWorkerEngine();
+  let fatal: Error | null = null;
+  const pool = threads > 0 ? new EvalPool(threads, evaluate, (err) => (fatal ??= err), INPUT_BYTES) : null;
+  if (pool) await pool.broadcast({ op: "replace", rules: loaded.rules.map(toWire) });
+  else engine.replaceAll(loaded.rules);
 
   const eventsPath = values.events ?? "-";
-  const input = eventsPath === "-" ? process.stdin : createReadStream(eventsPath);
-  input.on("error", (err: Error) => {
-    process.stderr.write(`ttp eval: cannot read ${eventsPath}: ${err.message}\n`);
-    process.exitCode = EXIT.runtime;
-  });
-  const out = new LineWriter();
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let lineNo = 0;
+  const name = eventsPath === "-" ? "<stdin>" : eventsPath;
+  const memory = blockMemory(pool);
+  const io = { control: new InputControl(), alloc: (n: number) => memory.input.take(n), blockBytes: READ_BYTES };
+  const input = eventsPath === "-" ? streamInput(process.stdin, io) : fileInput(eventsPath, { ...io, follow: false });
+  const out = new JsonlSink(process.stdout);
+  let lines = 0;
   let bad = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === "") continue;
-    const parsed = parseEventLine(line);
-    if (!parsed.ok) {
-      bad++;
-      process.stderr.write(`${eventsPath === "-" ? "<stdin>" : eventsPath}:${lineNo}: skipped: ${parsed.error}\n`);
-      continue;
+  const handle = async (r: BlockResult): Promise<void> => {
+    if (r.malformed > 0) {
+      bad += r.malformed;
+      let text = "";
+      for (const m of r.malformedSamples) text += `${name}:${lines + m.line}: skipped: ${m.error}\n`;
+      process.stderr.write(text);
     }
-    for (const tag of engine.evaluate(parsed.event)) {
-      if (minConfidence !== undefined && tag.confidence < minConfidence) continue;
-      await out.write(JSON.stringify(tag));
+    lines += r.lines;
+    if (r.jsonl.length > 0) {
+      const bytes = r.jsonl;
+      await out.write(bytes, () => memory.release(bytes));
     }
+  };
+  let code: number = EXIT.ok;
+  try {
+    await evaluateBlocks(input, { engine, pool, evaluate, memory, handle, stopped: () => fatal !== null });
+    if (fatal) throw fatal;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(fatal ? `ttp eval: ${message}\n` : `ttp eval: cannot read ${eventsPath}: ${message}\n`);
+    code = EXIT.runtime;
+  } finally {
+    await pool?.close();
   }
-  await out.flush();
+  await out.close();
   if (bad > 0) process.stderr.write(`ttp eval: ${bad} malformed event line(s) skipped\n`);
-  return process.exitCode === EXIT.runtime ? EXIT.runtime : EXIT.ok;
+  return code;
 }

@@ -37,7 +37,7 @@ async function withAuthStore<T>(fn: (store: AuthStore) => Promise<T>): Promise<T
 /** All of stdin, minus one trailing newline (`echo pw |` and `printf '%s\n' pw |` both work). */
 async function readPasswordFromStdin(usage: string): Promise<string> {
   if (process.stdin.isTTY) {
-    throw new UsageError(`--password-stdin reads a pipe, not a terminal: printf '%s' "$PASSWORD" | npm run -s ttp -- ${usage}`);
+    throw new UsageError(`--password-stdin reads a pipe, not a terminal: printf '%s' "$PASSWORD" | bin/ttp ${usage}`);
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX_IMPORT = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
+const TTP = path.join(ROOT, "bin/ttp");
 
 export interface CliResult {
   code: number | null;
@@ -10,10 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `ttp` CLI in its own OS process. */
+/** Runs the real `ttp` CLI (bin/ttp: the bundle, rebuilt when a source is newer) in its own OS process. */
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", TSX_IMPORT, path.join(ROOT, "bin/ttp.ts"), ...args], {
+    const child = spawn(process.execPath, [TTP, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, TTP_LOG_LEVEL: "warn", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

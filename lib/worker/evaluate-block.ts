@@ -2,6 +2,7 @@ import type { AnalyzerFailure, Engine } from "../engine/engine";
 import type { MatchCacheTotals } from "../engine/match-cache";
 import { parseEventLine } from "../engine/event-line";
 import type { Tag } from "../engine/types";
+import type { Span } from "@opentelemetry/api";
 import { SPAN, withSpanSync } from "../telemetry";
 import type { BufferRecycler } from "./buffers";
 import { TagLineWriter } from "./tag-lines";
@@ -67,17 +68,30 @@ const EMPTY = new Uint8Array(0);
 export function evaluateBlock(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null = null): BlockResult {
   return withSpanSync(SPAN.eval, {}, (span) => {
     const r = evaluateUntraced(block, engine, options, output);
-    span.setAttributes({
-      "ttp.events": r.events,
-      "ttp.tags": r.tags,
-      "ttp.tags_below_floor": r.belowFloor,
-      "ttp.malformed": r.malformed,
-      "ttp.match_cache.lookups": r.matchCache.lookups,
-      "ttp.match_cache.hits": r.matchCache.hits,
-    });
-    if (span.isRecording()) for (const [ruleId, n] of r.fires) withSpanSync(SPAN.fire, { rule_id: ruleId, "ttp.fires": n }, () => undefined);
+    describeBlock(span, r);
     return r;
   });
+}
+
+/**
+ * The `ttp.eval` span of a block evaluated on an evaluation thread, recorded on the main thread
+ * from its result (the OpenTelemetry SDK runs there): same attributes and `ttp.rule.fire` children.
+ */
+export function traceThreadResult(r: BlockResult): void {
+  withSpanSync(SPAN.eval, { "ttp.thread": true }, (span) => describeBlock(span, r));
+}
+
+function describeBlock(span: Span, r: BlockResult): void {
+  if (!span.isRecording()) return;
+  span.setAttributes({
+    "ttp.events": r.events,
+    "ttp.tags": r.tags,
+    "ttp.tags_below_floor": r.belowFloor,
+    "ttp.malformed": r.malformed,
+    "ttp.match_cache.lookups": r.matchCache.lookups,
+    "ttp.match_cache.hits": r.matchCache.hits,
+  });
+  for (const [ruleId, n] of r.fires) withSpanSync(SPAN.fire, { rule_id: ruleId, "ttp.fires": n }, () => undefined);
 }
 
 function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null): BlockResult {

@@ -4,9 +4,9 @@ import type { Logger } from "../logger";
 import { DatabaseRuleStore } from "../store/database-store";
 import { FilesystemRuleStore } from "../store/filesystem-store";
 import type { RuleStore } from "../store/types";
-import { BufferRecycler } from "./buffers";
-import { EvalPool, OUTPUT_BYTES } from "./eval-pool";
-import { evaluateBlock, type BlockResult, type EvaluateOptions } from "./evaluate-block";
+import { EvalPool } from "./eval-pool";
+import type { BlockResult, EvaluateOptions } from "./evaluate-block";
+import { blockMemory, evaluateBlocks, INPUT_BYTES, READ_BYTES } from "./evaluate-stream";
 import { fileInput, InputControl, streamInput } from "./input";
 import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
@@ -20,8 +20,6 @@ import { WorkerDb } from "./worker-db";
 import { createWorkerEngine, type WorkerEngineOptions } from "./worker-engine";
 
 /** Read size of file input (one block) and the recycled block size (room for a carried partial line). */
-const READ_BYTES = 128 * 1024;
-const INPUT_BYTES = READ_BYTES + 64 * 1024;
 
 export type WorkerInput =
   | { kind: "stream"; stream: Readable; name: string }
@@ -218,13 +216,8 @@ export class WorkerRuntime {
         : null;
     // Block memory is reused: input blocks come back from the threads (or right after a
     // main-thread evaluation), output buffers once the sink has written them.
-    const inputMemory = pool ? pool.input : new BufferRecycler(INPUT_BYTES, 4);
-    const outputMemory = pool ? null : new BufferRecycler(OUTPUT_BYTES, 8);
-    const releaseOutput = (bytes: Uint8Array): void => {
-      if (pool) pool.recycleOutput(bytes);
-      else outputMemory?.give(bytes);
-    };
-    const ioOptions = { control: this.control, logger: log, alloc: (n: number) => inputMemory.take(n), blockBytes: READ_BYTES };
+    const memory = blockMemory(pool);
+    const ioOptions = { control: this.control, logger: log, alloc: (n: number) => memory.input.take(n), blockBytes: READ_BYTES };
     const input =
       c.input.kind === "stream"
         ? streamInput(c.input.stream, ioOptions)
@@ -246,58 +239,14 @@ export class WorkerRuntime {
       malformed.report(r.malformed, r.malformedSamples);
       if (jsonl && r.jsonl.length > 0) {
         const bytes = r.jsonl;
-        await jsonl.write(bytes, () => releaseOutput(bytes));
+        await jsonl.write(bytes, () => memory.release(bytes));
       }
       if (dbSink && r.rows && r.rows.length > 0) await dbSink.write(r.rows);
     };
 
     let code = 0;
     try {
-      if (pool) {
-        // Results are handled in input order as soon as they are ready (a followed file may
-        // trickle); the reader waits while `maxInflight` blocks are being evaluated.
-        const maxInflight = pool.size * 2;
-        let inflight = 0;
-        let slotFreed: (() => void) | null = null;
-        let chain: Promise<void> = Promise.resolve();
-        for await (const block of input) {
-          const restart = block.restart;
-          const result = pool.submit(block);
-          // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
-          result.catch(() => undefined);
-          inflight++;
-          chain = chain.then(async () => {
-            try {
-              await handle(await result, restart);
-            } finally {
-              inflight--;
-              slotFreed?.();
-            }
-          });
-          chain.catch(() => undefined);
-          while (inflight >= maxInflight && !this.fatal) {
-            await new Promise<void>((resolve) => {
-              slotFreed = resolve;
-            });
-            slotFreed = null;
-          }
-          if (this.fatal) break;
-        }
-        await chain;
-      } else {
-        let lastYield = performance.now();
-        for await (const block of input) {
-          const result = evaluateBlock(block, engine, evalOptions, outputMemory);
-          inputMemory.give(block.bytes);
-          await handle(result, block.restart);
-          if (this.fatal) break;
-          // Buffered input resolves without an event-loop turn: give the rule feed's I/O a turn now and then.
-          if (performance.now() - lastYield > 10) {
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            lastYield = performance.now();
-          }
-        }
-      }
+      await evaluateBlocks(input, { engine, pool, evaluate: evalOptions, memory, handle, stopped: () => this.fatal !== null });
     } catch (err) {
       log.error("processing events failed", { error: errorMessage(err) });
       state.fatal = errorMessage(err);

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import type { Tag } from "../../engine/types";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const TSX_LOADER = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
-const TTP_CLI = path.join(ROOT, "bin/ttp.ts");
+// bin/ttp as deployed: one process running the bundle (rebuilt first when a source is newer).
+const TTP_CLI = path.join(ROOT, "bin/ttp");
 
 /** Pattern of the marker rule: a probe event is followed by a marker event; its tag proves the probe was processed. */
 export const MARKER_RULE_ID = "ZZMARK";
@@ -45,7 +45,7 @@ export class WorkerProc {
     args: string[],
     env: NodeJS.ProcessEnv,
   ) {
-    this.child = spawn(process.execPath, ["--import", TSX_LOADER, TTP_CLI, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [TTP_CLI, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
     live.add(this);
     this.child.stdout.setEncoding("utf8");
     this.child.stderr.setEncoding("utf8");

@@ -1,0 +1,93 @@
+import type { Engine } from "../engine/engine";
+import { BufferRecycler } from "./buffers";
+import { OUTPUT_BYTES, type EvalPool } from "./eval-pool";
+import { evaluateBlock, traceThreadResult, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
+
+/** Read size of file input: one block is about this much text. */
+export const READ_BYTES = 128 * 1024;
+/** Input block memory: a read plus the carried-over start of a line. */
+export const INPUT_BYTES = READ_BYTES + 64 * 1024;
+
+/** Block memory for a pipeline: the pool's input buffers come back with its results; output buffers come back once written. */
+export interface BlockMemory {
+  input: BufferRecycler;
+  /** Output buffers of main-thread evaluation (null with a pool: the threads own theirs). */
+  output: BufferRecycler | null;
+  /** Hands a result's `jsonl` back once it has been written. */
+  release(bytes: Uint8Array): void;
+}
+
+export function blockMemory(pool: EvalPool | null): BlockMemory {
+  const output = pool ? null : new BufferRecycler(OUTPUT_BYTES, 8);
+  return {
+    input: pool ? pool.input : new BufferRecycler(INPUT_BYTES, 4),
+    output,
+    release: (bytes) => (pool ? pool.recycleOutput(bytes) : output?.give(bytes)),
+  };
+}
+
+export interface EvaluateBlocksOptions {
+  engine: Engine;
+  pool: EvalPool | null;
+  evaluate: EvaluateOptions;
+  memory: BlockMemory;
+  /** Called for every block's result, in input order; awaited (backpressure). */
+  handle(result: BlockResult, restart: boolean | undefined): Promise<void>;
+  /** Checked after each block: true ends the loop early (a fatal failure elsewhere). */
+  stopped?: () => boolean;
+}
+
+/**
+ * Evaluates blocks of JSON Lines in input order: on this thread (yielding to the event loop every
+ * 10 ms so other I/O keeps moving), or on the pool's threads with at most two blocks in flight per
+ * thread, results handled in order as soon as each is ready. Throws what `handle` or the pool throws.
+ */
+export async function evaluateBlocks(input: AsyncIterable<TextBlock>, o: EvaluateBlocksOptions): Promise<void> {
+  const stopped = o.stopped ?? (() => false);
+  const pool = o.pool;
+  if (pool) {
+    const maxInflight = pool.size * 2;
+    let inflight = 0;
+    let slotFreed: (() => void) | null = null;
+    let chain: Promise<void> = Promise.resolve();
+    for await (const block of input) {
+      const restart = block.restart;
+      const result = pool.submit(block);
+      // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
+      result.catch(() => undefined);
+      inflight++;
+      chain = chain.then(async () => {
+        try {
+          const r = await result;
+          traceThreadResult(r);
+          await o.handle(r, restart);
+        } finally {
+          inflight--;
+          slotFreed?.();
+        }
+      });
+      chain.catch(() => undefined);
+      while (inflight >= maxInflight && !stopped()) {
+        await new Promise<void>((resolve) => {
+          slotFreed = resolve;
+        });
+        slotFreed = null;
+      }
+      if (stopped()) break;
+    }
+    await chain;
+    return;
+  }
+  let lastYield = performance.now();
+  for await (const block of input) {
+    const result = evaluateBlock(block, o.engine, o.evaluate, o.memory.output);
+    o.memory.input.give(block.bytes);
+    await o.handle(result, block.restart);
+    if (stopped()) break;
+    // Buffered input resolves without an event-loop turn: give other I/O (the rule feed) a turn now and then.
+    if (performance.now() - lastYield > 10) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+}
