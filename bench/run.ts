@@ -1,7 +1,7 @@
 import { benchEngine, COMMAND_RULES_DIR } from "./engine";
 
 const USAGE =
-  "usage: npm run bench -- <engine|store|swarm|ui|test-panel|editor|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
+  "usage: npm run bench -- <engine|store|swarm|cli|ui|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--corpus-only|--flood-only] [--no-build]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   // Figures measured on "the sample pack's command rules" (engine (a), swarm) use a pinned copy.
   const cmdIdx = rest.indexOf("--command-rules");
   const commandRulesDir = cmdIdx >= 0 ? (rest[cmdIdx + 1] ?? COMMAND_RULES_DIR) : COMMAND_RULES_DIR;
-  const known = ["engine", "store", "swarm", "ui", "test-panel", "editor", "all"];
+  const known = ["engine", "store", "swarm", "cli", "ui", "test-panel", "editor", "hostile", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -33,6 +33,11 @@ async function main(argv: string[]): Promise<number> {
     const opts = { rulesDir: commandRulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
     await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
   }
+  if (name === "cli" || name === "all") {
+    const { benchCli } = await import("./cli");
+    const opts = { events: num("--events"), rules: num("--rules-count") };
+    await benchCli(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+  }
   if (name === "ui" || name === "all") {
     const { benchUi } = await import("./ui");
     await benchUi();
@@ -44,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === "editor" || name === "all") {
     const { benchEditor } = await import("./editor");
     await benchEditor();
+  }
+  if (name === "hostile" || name === "all") {
+    const { benchHostile } = await import("./hostile");
+    await benchHostile(rest);
   }
   return 0;
 }

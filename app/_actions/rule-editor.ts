@@ -1,10 +1,11 @@
 "use server";
 import { z } from "zod";
 import { ConflictError, isTtpError, ValidationError, type ValidationIssue } from "../../lib/errors";
-import { MAX_RULE_BYTES, parseRule } from "../../lib/rules/parse-rule";
+import { MAX_RULE_BYTES } from "../../lib/rules/parse-rule";
 import type { RuleRecord } from "../../lib/store/types";
 import type { EditorFailure, EditorResult, SavedRule, ServerRuleVersion } from "../_lib/rule-editor-types";
 import { authorize, fail, toActionError } from "../_server/action-result";
+import { getDrafts, withDraftBudget } from "../_server/drafts";
 import { getServices } from "../_server/services";
 
 const RuleId = z.string().regex(/^[A-Za-z0-9_]{1,128}$/, { message: "Unknown rule id." });
@@ -77,7 +78,16 @@ export async function validateRuleDraftAction(yamlText: string, ruleId?: string 
   const id = ruleId === undefined || ruleId === null ? null : RuleId.safeParse(ruleId);
   if (id && !id.success) return inputError(id.error);
   const pageRuleId = id ? id.data : null;
-  const { issues } = parseRule(text.data, { source: pageRuleId ?? "(new rule)" });
+  // Off the event loop, rate-limited per user: a hostile draft costs a pool thread, never the dashboard.
+  const checked = await withDraftBudget(who.user, async (pool, onStopped) => {
+    try {
+      return { ok: true, data: await pool.validate(text.data, pageRuleId ?? "(new rule)", { onStopped }) };
+    } catch (err) {
+      return toActionError(err, "Checking the draft");
+    }
+  });
+  if (!checked.ok) return checked;
+  const issues = checked.data.issues;
   const declared = draftRuleId(text.data);
   if (pageRuleId !== null && declared !== null && declared !== pageRuleId) issues.push(mismatchIssue(text.data, pageRuleId, declared));
   return { ok: true, data: { issues } };
@@ -100,7 +110,14 @@ export async function saveRuleAction(input: SaveRuleInput): Promise<EditorResult
   }
   const expectedRevision = creating ? 0 : (parsed.data.expectedRevision as number);
 
-  const { issues, rule } = parseRule(yamlText, { source: ruleId ?? "(new rule)" });
+  let checked: { issues: ValidationIssue[]; ruleId: string | null };
+  try {
+    checked = await getDrafts().pool.validate(yamlText, ruleId ?? "(new rule)");
+  } catch (err) {
+    return toActionError(err, "Checking the rule");
+  }
+  const { issues } = checked;
+  const rule = checked.ruleId === null ? null : { ruleId: checked.ruleId };
   if (!rule) {
     const errors = issues.filter((i) => i.severity === "error").length;
     return { ok: false, code: "VALIDATION", message: `Not saved: the rule has ${errors} problem${errors === 1 ? "" : "s"} (marked in the editor).`, issues };

@@ -1,7 +1,8 @@
 "use server";
 import { z } from "zod";
-import { testDraft, type TestDraftResult } from "../../lib/rules/test-draft";
+import type { TestDraftResult } from "../../lib/rules/test-draft";
 import { authorize, fail, toActionError, type ActionResult } from "../_server/action-result";
+import { withDraftBudget } from "../_server/drafts";
 import { getServices } from "../_server/services";
 
 const TestRuleDraftInput = z.object({
@@ -26,20 +27,18 @@ export async function testRuleDraftAction(input: TestRuleDraftInput): Promise<Ac
   if (!parsed.success) return fail("VALIDATION", parsed.error.issues[0]?.message ?? "Invalid request.");
   const v = parsed.data;
   const { store } = await getServices();
-  try {
-    const result = await testDraft({
-      draftYaml: v.draftYaml,
-      eventsText: v.eventsText,
-      useExamples: v.useExamples === true,
-      getState: (ruleId) => store.getState(ruleId),
-    });
-    if (result.status === "refused") return fail("VALIDATION", result.message, result.field ? { [result.field]: result.message } : undefined);
-    const mismatch =
-      result.status === "ran" && v.ruleId !== null && result.ruleId !== v.ruleId
-        ? `The draft declares rule_id ${result.ruleId}, not ${v.ruleId}: the stored state of ${result.ruleId} is applied.`
-        : null;
-    return { ok: true, data: { ...result, ruleIdMismatch: mismatch } };
-  } catch (err) {
-    return toActionError(err, "Testing the draft");
-  }
+  // On the draft pool (off the event loop, time-limited), rate-limited per user like validation.
+  return withDraftBudget(who.user, async (pool, onStopped) => {
+    try {
+      const result = await pool.test({ draftYaml: v.draftYaml, eventsText: v.eventsText, useExamples: v.useExamples === true }, (ruleId) => store.getState(ruleId), { onStopped });
+      if (result.status === "refused") return fail("VALIDATION", result.message, result.field ? { [result.field]: result.message } : undefined);
+      const mismatch =
+        result.status === "ran" && v.ruleId !== null && result.ruleId !== v.ruleId
+          ? `The draft declares rule_id ${result.ruleId}, not ${v.ruleId}: the stored state of ${result.ruleId} is applied.`
+          : null;
+      return { ok: true, data: { ...result, ruleIdMismatch: mismatch } };
+    } catch (err) {
+      return toActionError(err, "Testing the draft");
+    }
+  });
 }

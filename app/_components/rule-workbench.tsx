@@ -12,6 +12,7 @@ import { RuleTestPanel } from "./rule-test-panel";
 import "./rule-workbench.css";
 
 const VALIDATE_DELAY_MS = 75;
+const RECHECK_DELAY_MS = 2000;
 
 function thrownMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -55,6 +56,7 @@ export function RuleWorkbench(props: {
   const [editorReady, setEditorReady] = useState(false);
   const saving = useRef(false);
   const validateSeq = useRef(0);
+  const [recheck, setRecheck] = useState(0);
   const dirty = draft !== base.yaml;
 
   // A new server version (live update or refresh): a clean editor shows it, a dirty one keeps the draft.
@@ -78,6 +80,7 @@ export function RuleWorkbench(props: {
   useEffect(() => {
     if (!editorReady) return;
     const seq = ++validateSeq.current;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
     const timer = setTimeout(() => {
       validateRuleDraftAction(draft, props.ruleId).then(
         (r) => {
@@ -86,15 +89,22 @@ export function RuleWorkbench(props: {
             setIssues(r.data.issues);
             setCheckedText(draft);
             setCheckError(null);
-          } else setCheckError(`Checking the draft failed: ${r.message}`);
+          } else {
+            setCheckError(`Checking the draft failed: ${r.message}`);
+            // Rate-limited or the checker is busy: check this text again once the window has passed.
+            if (r.code === "BUSY") retryTimer = setTimeout(() => seq === validateSeq.current && setRecheck((n) => n + 1), RECHECK_DELAY_MS);
+          }
         },
         (err: unknown) => {
           if (seq === validateSeq.current) setCheckError(`Checking the draft failed: ${thrownMessage(err)}`);
         },
       );
     }, VALIDATE_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [draft, props.ruleId, editorReady]);
+    return () => {
+      clearTimeout(timer);
+      clearTimeout(retryTimer);
+    };
+  }, [draft, props.ruleId, editorReady, recheck]);
 
   // Leaving with unsaved changes asks first: reloads and closes (beforeunload), in-app links (confirm).
   useEffect(() => {
