@@ -203,3 +203,37 @@ describe("hostile rule text", () => {
     expect(bad.issues[0]).toMatchObject({ path: ["match", "patterns", 1], line: 8, severity: "error", message: expect.stringMatching(/^patterns\[1\]: .*lookbehind/) });
   });
 });
+
+describe("limits that keep validation cheap", () => {
+  const head = "rule_id: R1\nrule_version: 1\nname: x\napplies_to: [command]\nemits: [{technique_id: T1059, tactic: TA0002, confidence: 0.5}]\n";
+
+  it("refuses large counted repetition in one pattern and across a rule's regex lists", () => {
+    const one = parseRule(`${head}match: {pattern: '${"(?:\\w+\\s+\\d{1,1000})|".repeat(3)}x'}\n`, { source: "c.yaml" });
+    expect(one.issues[0]?.message).toMatch(/more than 2000 repeated units/);
+    const list = Array.from({ length: 5 }, () => "'a{1,900}'").join(", ");
+    const many = parseRule(`${head.replace("[command]", "[session]")}match:\n  kind: lifter:behavioral_data_destruction\n  patterns: [${list}]\n`, { source: "l.yaml" });
+    expect(many.issues[0]).toMatchObject({ path: ["match", "patterns"], message: expect.stringMatching(/4500 counted-repetition units; at most 65536 and 4000/) });
+  });
+
+  it("finds duplicate keys in linear time and reports each at its position", () => {
+    let text = `${head}match: {pattern: x}\nextra:\n`;
+    for (let i = 0; i < 3000; i++) text += `  k${i}: 1\n`;
+    text += "  k7: 2\n";
+    const r = parseRule(text, { source: "d.yaml" });
+    expect(r.issues).toEqual([expect.objectContaining({ line: 8 + 3000, column: 3, message: 'YAML: Map keys must be unique ("k7" appears twice)' })]);
+  });
+
+  it("refuses more than 10,000 values, 100 aliases, 200 tests: examples; reports at most 200 problems", () => {
+    let big = `${head}match: {pattern: x}\nextra: [`;
+    big += Array.from({ length: 10_001 }, (_, i) => i).join(", ") + "]\n";
+    expect(parseRule(big, { source: "b.yaml" }).issues[0]?.message).toMatch(/more than 10000 values/);
+    const aliases = `${head}match: {pattern: x}\na: &a 1\nextra: [${Array.from({ length: 101 }, () => "*a").join(", ")}]\n`;
+    expect(parseRule(aliases, { source: "a.yaml" }).issues[0]?.message).toMatch(/more than 100 aliases/);
+    const tests = `${head}match: {pattern: x}\ntests:\n${Array.from({ length: 201 }, () => "  - {event: {payload: {command_text: x}}, expect: [T1059]}").join("\n")}\n`;
+    expect(parseRule(tests, { source: "t.yaml" }).issues.map((i) => i.message)).toContain("at most 200 tests: examples per rule (the test panel runs up to 1,000 pasted events)");
+    const bad = `${head}match: {pattern: x}\nevidence_fields: [${Array.from({ length: 400 }, () => "toString").join(", ")}]\n`;
+    const issues = parseRule(bad, { source: "e.yaml" }).issues;
+    expect(issues).toHaveLength(201);
+    expect(issues[200]?.message).toBe("…and 200 more problems (400 errors in all)");
+  });
+});

@@ -1,4 +1,4 @@
-import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import { findTactic, findTechnique } from "../attack/catalog";
 import type { ValidationIssue } from "../errors";
 import { ValidationError } from "../errors";
@@ -8,7 +8,7 @@ import { explainAnalyzer } from "../engine/analyzers";
 import { withState } from "./compiled";
 import { fieldFor } from "./match-event";
 import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
-import { compilePattern } from "./pattern";
+import { compilePattern, patternRepeatUnits } from "./pattern";
 import { yamlDepthProblem } from "./yaml-limits";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
@@ -37,18 +37,33 @@ export const MAX_RULE_BYTES = 1024 * 1024;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(KNOWN_SOURCE_KINDS);
 /** Regex lists in analyzer parameters (DECNET's longest has 5). */
 export const MAX_PATTERNS_PER_LIST = 256;
+/** All the regexes of one rule together: characters, and counted-repetition units (see pattern.ts). */
+export const MAX_RULE_PATTERN_CHARS = 64 * 1024;
+export const MAX_RULE_REPEAT_UNITS = 4000;
+/** Problems reported per document: past this many errors the rest are summarised. */
+export const MAX_ISSUES = 200;
 const EMIT_KEYS = new Set(["technique_id", "sub_technique_id", "tactic", "confidence"]);
 type Path = (string | number)[];
 
 /** Parses and validates one rule document (SPEC §1). Pure; never throws: every failure is an issue with a position. */
 export function parseRule(yamlText: string, options: ParseRuleOptions): ParseRuleResult {
   try {
-    return parseRuleUnguarded(yamlText, options);
+    return capIssues(parseRuleUnguarded(yamlText, options), options.source);
   } catch (err) {
     // A defect (ours or a library's) on some input: report it on the document rather than crash the caller.
     const message = err instanceof Error ? err.message : String(err);
     return { rule: null, issues: [{ source: options.source, path: [], line: 1, column: 1, message: `the rule could not be validated: ${firstLine(message)}`, severity: "error" }] };
   }
+}
+
+/** At most MAX_ISSUES errors, then one line saying how many more (a hostile draft can have 100,000). */
+function capIssues(result: ParseRuleResult, source: string): ParseRuleResult {
+  const errors = result.issues.filter((i) => i.severity === "error").length;
+  if (result.issues.length <= MAX_ISSUES) return result;
+  const kept = result.issues.slice(0, MAX_ISSUES);
+  const more = result.issues.length - MAX_ISSUES;
+  kept.push({ source, path: [], line: 1, column: 1, message: `…and ${more} more problem${more === 1 ? "" : "s"} (${errors} errors in all)`, severity: errors > 0 ? "error" : "warning" });
+  return { rule: result.rule, issues: kept };
 }
 
 function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseRuleResult {
@@ -75,7 +90,9 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
   }
 
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below in linear time: the package's uniqueKeys check compares every
+  // key of a mapping with every other (8,000 keys took 1.1 s).
+  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0) {
     push([], 1, 1, "the file is empty: a rule needs rule_id, rule_version, name, applies_to, match and emits");
@@ -90,9 +107,14 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
     const at = lineCounter.linePos(err.pos[0]);
     push([], at.line, at.col, `YAML: ${firstLine(err.message)}`);
   }
+  duplicateKeys(doc.contents, (offset, key) => {
+    const at = lineCounter.linePos(offset);
+    push([], at.line, at.col, `YAML: Map keys must be unique ("${key.length > 60 ? `${key.slice(0, 60)}…` : key}" appears twice)`);
+  });
   if (issues.length > 0) return { rule: null, issues };
 
-  const locate = (path: Path): { line: number; column: number } => locatePath(doc, lineCounter, path);
+  // Past MAX_ISSUES problems the rest are only counted (capIssues): locating each costs a tree walk.
+  const locate = (path: Path): { line: number; column: number } => (issues.length >= MAX_ISSUES ? { line: 1, column: 1 } : locatePath(doc, lineCounter, path));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -345,9 +367,26 @@ function analyzerIssues(
       push(path, at.line, at.column, `${kind} has no parameter "${key}"; it is ignored (parameters: ${[...declared].join(", ") || "none"})`, "warning");
     }
   }
+  let chars = 0;
+  let units = 0;
   for (const name of spec.patternParams) {
     const list = params[name];
     if (!Array.isArray(list)) continue;
+    for (const p of list) {
+      if (typeof p !== "string") continue;
+      chars += p.length;
+      units += patternRepeatUnits(p) ?? 0;
+    }
+    if (chars > MAX_RULE_PATTERN_CHARS || units > MAX_RULE_REPEAT_UNITS) {
+      const at = locate(["match", name]);
+      push(
+        ["match", name],
+        at.line,
+        at.column,
+        `the rule's patterns are too large together (${chars} characters, ${units} counted-repetition units; at most ${MAX_RULE_PATTERN_CHARS} and ${MAX_RULE_REPEAT_UNITS}): split the rule`,
+      );
+      continue;
+    }
     if (list.length > MAX_PATTERNS_PER_LIST) {
       const at = locate(["match", name]);
       push(["match", name], at.line, at.column, `${name} lists ${list.length} patterns; at most ${MAX_PATTERNS_PER_LIST} are allowed (split the rule)`);
@@ -416,6 +455,24 @@ function locatePatternOffset(doc: Document.Parsed, lc: LineCounter, text: string
   if (value.includes("\n")) return null;
   const p = lc.linePos(contentStart + Math.min(offset, value.length));
   return { line: p.line, column: p.col };
+}
+
+/** Reports every repeated scalar key of every mapping (depth is bounded by yamlDepthProblem). */
+function duplicateKeys(node: unknown, report: (offset: number, key: string) => void): void {
+  if (isMap(node)) {
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      const k = pair.key;
+      if (isScalar(k)) {
+        const name = String(k.value);
+        if (seen.has(name)) report(k.range?.[0] ?? 0, name);
+        else seen.add(name);
+      }
+      duplicateKeys(pair.value, report);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) duplicateKeys(item, report);
+  }
 }
 
 /** 1-based line:column of an offset (for positions found before the YAML is parsed). */

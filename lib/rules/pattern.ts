@@ -22,6 +22,12 @@ export const PATTERN_TRANSLATOR_VERSION = 1;
  */
 export const MAX_PATTERN_LENGTH = 4096;
 export const MAX_PATTERN_NESTING = 32;
+/**
+ * Budget of counted repetition, in expanded units: each `{m,n}` counts its larger bound, times the
+ * bounds of the repeated groups around it. RE2 compiles counted repeats by copying, and the time
+ * grows faster than linearly with the copies: 16 × `\d{1,1000}` in one pattern took 364 ms.
+ */
+export const MAX_REPEAT_UNITS = 2000;
 
 /** The first limit a pattern crosses (length, group nesting), or null. Linear. */
 export function patternLimitProblem(pattern: string): PatternProblem | null {
@@ -30,6 +36,10 @@ export function patternLimitProblem(pattern: string): PatternProblem | null {
   }
   let depth = 0;
   let inClass = false;
+  // Groups (open offset) and counted repeats (offset, bound) as they appear, for the budget below.
+  const open: number[] = [];
+  const groups: { start: number; end: number; bound: number }[] = [];
+  const repeats: { at: number; bound: number }[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === "\\") {
@@ -42,12 +52,46 @@ export function patternLimitProblem(pattern: string): PatternProblem | null {
       if (pattern[i + 1] === "]") i++;
     } else if (c === "(") {
       depth++;
+      open.push(i);
       if (depth > MAX_PATTERN_NESTING) return { offset: i, message: `groups are nested more than ${MAX_PATTERN_NESTING} deep here; flatten the pattern` };
     } else if (c === ")") {
       if (depth > 0) depth--;
+      const start = open.pop();
+      const bound = countedBound(pattern, i + 1);
+      if (start !== undefined && bound > 1) groups.push({ start, end: i, bound });
+    } else if (c === "{") {
+      const bound = countedBound(pattern, i);
+      if (bound > 0) repeats.push({ at: i, bound });
     }
   }
+  lastRepeatUnits = 0;
+  let units = 0;
+  for (const r of repeats) {
+    let weight = r.bound;
+    for (const g of groups) if (g.start < r.at && r.at < g.end) weight *= g.bound;
+    units += weight;
+    if (units > MAX_REPEAT_UNITS) {
+      return { offset: r.at, message: `counted repetition here brings the pattern to more than ${MAX_REPEAT_UNITS} repeated units ({m,n} bounds, multiplied inside repeated groups); use + or * instead of large bounds` };
+    }
+  }
+  lastRepeatUnits = units;
   return null;
+}
+
+let lastRepeatUnits = 0;
+
+/** The counted-repetition units of a pattern within the limits (see MAX_REPEAT_UNITS), or null when it crosses one. */
+export function patternRepeatUnits(pattern: string): number | null {
+  return patternLimitProblem(pattern) === null ? lastRepeatUnits : null;
+}
+
+/** The larger bound of a `{m}`, `{m,}` or `{m,n}` quantifier at `i` (0 when there is none there). */
+function countedBound(pattern: string, i: number): number {
+  const m = /^\{(\d{1,9})(?:(,)(\d{0,9}))?\}/.exec(pattern.slice(i, i + 24));
+  if (!m) return 0;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : m[3] ? Number(m[3]) : lo;
+  return Math.max(lo, hi);
 }
 
 /** RE2's limit on counted repetition ({m,n}); Python allows more but it cannot run in linear memory. */

@@ -126,6 +126,7 @@ export const RuleDocument = z
       .describe("Payload keys copied into each tag"),
     tests: z
       .array(RuleTestExample, { message: "tests must be a list of {event, expect}" })
+      .max(200, { message: "at most 200 tests: examples per rule (the test panel runs up to 1,000 pasted events)" })
       .optional()
       .describe("Examples run by ttp validate and on save"),
   })

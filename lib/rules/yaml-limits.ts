@@ -7,6 +7,12 @@ import { CST, Lexer } from "yaml";
  * measured first with the package's own lexer, which is linear and iterative.
  */
 export const MAX_YAML_DEPTH = 64;
+/**
+ * Scalars and collections in one document, and alias references. A rule has a few hundred nodes;
+ * tens of thousands of keys cost seconds in the composer (unique-key checks), aliases multiply.
+ */
+export const MAX_YAML_NODES = 10_000;
+export const MAX_YAML_ALIASES = 100;
 
 export interface YamlShapeProblem {
   /** Offset in the text (0-based UTF-16 units) where the limit was crossed. */
@@ -14,9 +20,11 @@ export interface YamlShapeProblem {
   message: string;
 }
 
-/** Flow ([…], {…}) plus block (indentation, "- " items) nesting deeper than MAX_YAML_DEPTH, or null. */
+/** Flow ([…], {…}) plus block (indentation, "- " items) nesting deeper than MAX_YAML_DEPTH, more than MAX_YAML_NODES values or MAX_YAML_ALIASES aliases, or null. */
 export function yamlDepthProblem(text: string, maxDepth = MAX_YAML_DEPTH): YamlShapeProblem | null {
   let offset = 0;
+  let nodes = 0;
+  let aliases = 0;
   let flow = 0;
   let atLineStart = true;
   let lineIndent = 0;
@@ -54,6 +62,11 @@ export function yamlDepthProblem(text: string, maxDepth = MAX_YAML_DEPTH): YamlS
       if (indents.length > maxDepth) return tooDeep(at);
     }
     atLineStart = false;
+    if (type === "scalar" || type === "flow-seq-start" || type === "flow-map-start" || type === "seq-item-ind") {
+      if (++nodes > MAX_YAML_NODES) return { offset: at, message: `the document has more than ${MAX_YAML_NODES} values: a rule needs a few hundred` };
+    } else if (type === "alias") {
+      if (++aliases > MAX_YAML_ALIASES) return { offset: at, message: `the document uses more than ${MAX_YAML_ALIASES} aliases (*name): write the values out` };
+    }
     if (type === "scalar") {
       skipNext = true;
     } else if (type === "flow-seq-start" || type === "flow-map-start") {
