@@ -234,6 +234,8 @@ function toMarkers(monaco: Monaco, model: MonacoEditor.ITextModel, issues: reado
 export interface RuleEditorHandle {
   /** Moves the cursor to a 1-based line:column and focuses the editor. */
   reveal(line: number, column: number): void;
+  /** The editor's text right now (null before it mounted): a key handler can run before React has re-rendered with the last keystroke. */
+  value(): string | null;
 }
 
 export function RuleEditor(props: {
@@ -311,6 +313,9 @@ export function RuleEditor(props: {
         ed.setPosition({ lineNumber: line, column });
         ed.revealLineInCenterIfOutsideViewport(line);
         ed.focus();
+      },
+      value() {
+        return editorRef.current?.getModel()?.getValue() ?? null;
       },
     };
   }, [props.handleRef]);

@@ -136,7 +136,10 @@ export function RuleWorkbench(props: {
 
   async function save(overwriteRevision?: number): Promise<void> {
     if (!props.isAdmin || saving.current) return;
-    const text = latest.current.draft;
+    // The editor's own text: Ctrl+S can arrive before React re-rendered with the last keystroke.
+    const live = editorHandle.current?.value() ?? null;
+    const text = live ?? latest.current.draft;
+    if (live !== null && live !== latest.current.draft) setDraft(live);
     if (!creating && overwriteRevision === undefined && text === latest.current.base.yaml) {
       setError(null);
       setStatus(`No changes to save (revision ${latest.current.base.revision})`);
