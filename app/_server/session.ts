@@ -1,4 +1,5 @@
 import "server-only";
+import { crossOriginRefusal } from "./upload";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { clientAddress } from "../../lib/auth/client-address";
@@ -80,10 +81,10 @@ export async function authenticateRequest(request: Request, role: Role): Promise
   if (!user) return { ok: false, status: 401, message: "Could not validate credentials" };
   if (credential.kind === "cookie") {
     // Cookie-authenticated writes must come from our own pages (SameSite=Lax already blocks most cross-site posts).
+    // An Origin is required: a missing, "null" or foreign one is refused (it used to pass when absent, and throw on "null").
     if (request.method !== "GET" && request.method !== "HEAD") {
-      const origin = request.headers.get("origin");
-      const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-      if (origin && host && new URL(origin).host !== host) return { ok: false, status: 403, message: "Cross-origin request refused" };
+      const refused = crossOriginRefusal(request);
+      if (refused !== null) return { ok: false, status: 403, message: refused };
     }
   }
   if (!hasRole(user, role)) return { ok: false, status: 403, message: "Insufficient permissions" };

@@ -6,6 +6,12 @@ import { installTestServices, type TestServices } from "../../../../../../_serve
 import { DELETE, POST } from "./route";
 
 vi.mock("server-only", () => ({}));
+// Next's cookies() outside a Next server: the session cookie of the request being handled.
+const cookie = vi.hoisted(() => ({ session: "" }));
+vi.mock("next/headers", () => ({
+  cookies: async () => ({ get: (name: string) => (name === "ttp_session" && cookie.session ? { name, value: cookie.session } : undefined) }),
+  headers: async () => new Headers(),
+}));
 
 const HOUR = 3_600_000;
 
@@ -109,5 +115,38 @@ describe("POST /api/v1/ttp/rules/{id}/state without a policy", () => {
       status: 400,
       detail: [{ loc: ["confidence_max"], msg: "confidence_max must be < 1 (a clip of 1 would not lower anything)" }],
     });
+  });
+});
+
+describe("cookie-authenticated writes and the Origin header (CSRF)", () => {
+  let t: TestServices;
+  beforeAll(async () => {
+    t = await installTestServices(["R1"]);
+  });
+  afterAll(() => t.close());
+
+  const withCookie = (headers: Record<string, string>): Request => {
+    cookie.session = t.adminSession;
+    return new Request("http://127.0.0.1:3000/api/v1/ttp/rules/R1/state", {
+      method: "POST",
+      headers: { cookie: `ttp_session=${t.adminSession}`, host: "127.0.0.1:3000", "content-type": "application/json", ...headers },
+      body: JSON.stringify({ state: "disabled", reason: "csrf test" }),
+    });
+  };
+
+  it("refuses a write without Origin, from another origin or from a null origin, and writes nothing", async () => {
+    for (const origin of [null, "https://evil.example", "null", "http://127.0.0.1:3001"]) {
+      const res = await POST(withCookie(origin === null ? {} : { origin }), { params: Promise.resolve({ ruleId: "R1" }) });
+      expect(res.status, String(origin)).toBe(403);
+    }
+    expect(await t.services.store.getState("R1")).toEqual(DEFAULT_STATE);
+  });
+
+  it("accepts the dashboard's own origin, and a bearer token without any Origin", async () => {
+    const res = await POST(withCookie({ origin: "http://127.0.0.1:3000" }), { params: Promise.resolve({ ruleId: "R1" }) });
+    expect(res.status).toBe(200);
+    expect((await t.services.store.getState("R1")).state).toBe("disabled");
+    const cleared = await call(DELETE, "DELETE", "R1", t.adminToken, undefined, "?reason=done");
+    expect(cleared.status).toBe(200);
   });
 });
