@@ -79,21 +79,49 @@ const dataDestruction: Analyzer<z.output<typeof dataDestructionParams>, PatternL
 // "_"). The text is tokenised into those runs (a linear scan) and each run is tested whole
 // against the anchored address shape: linear time, Python's Unicode `\b` semantics.
 
-const WORD_RUN = /[\p{L}\p{N}_]+/gu;
 const BTC_SHAPE = /^(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[ac-hj-np-z02-9]{11,71})$/;
 const XMR_SHAPE = /^4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}$/;
 const BTC_MIN = 14; // bc1 + 11
 const BTC_MAX = 74; // bc1 + 71
 const XMR_LEN = 95;
+const UNICODE_WORD = /^[\p{L}\p{N}]$/u;
+const ASCII_WORD = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ASCII_WORD[c.charCodeAt(0)] = 1;
+
+/** The code point at i is a Python \w character; its length in UTF-16 units (0 when it is not one). */
+function wordUnits(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 128) return ASCII_WORD[c] === 1 ? 1 : 0;
+  const cp = text.codePointAt(i) as number;
+  const units = cp > 0xffff ? 2 : 1;
+  return UNICODE_WORD.test(String.fromCodePoint(cp)) ? units : 0;
+}
 
 /** The first BTC address in text order, else the first XMR address, else null. */
 export function findCryptoAddress(text: string): string | null {
   let firstXmr: string | null = null;
-  for (const m of text.matchAll(WORD_RUN)) {
-    const run = m[0];
-    const n = run.length;
-    if (n >= BTC_MIN && n <= BTC_MAX && BTC_SHAPE.test(run)) return run;
-    if (firstXmr === null && n === XMR_LEN && XMR_SHAPE.test(run)) firstXmr = run;
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    const w = wordUnits(text, i);
+    if (w === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    i += w;
+    for (let u = i < len ? wordUnits(text, i) : 0; u > 0; u = i < len ? wordUnits(text, i) : 0) i += u;
+    // Only whole runs with an address's first character and length are candidates (every address
+    // character is ASCII, so a run's UTF-16 length is its length in characters when it matches).
+    const n = i - start;
+    const first = text.charCodeAt(start);
+    if ((first === 49 || first === 51 || first === 98) && n >= BTC_MIN && n <= BTC_MAX) {
+      const run = text.slice(start, i);
+      if (BTC_SHAPE.test(run)) return run;
+    } else if (first === 52 && n === XMR_LEN && firstXmr === null) {
+      const run = text.slice(start, i);
+      if (XMR_SHAPE.test(run)) firstXmr = run;
+    }
   }
   return firstXmr;
 }

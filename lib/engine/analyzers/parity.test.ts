@@ -741,10 +741,10 @@ const EDGES: Case[] = [
     misses: ["R0041"],
   },
   {
-    name: "rcpt_domains as a string is iterated by character (§3.2)",
+    name: "rcpt_domains as a string is ignored (divergence: upstream iterates it by character, §3.2)",
     kind: "email",
     payload: { rcpt_count: 30, body_simhash: "s", rcpt_domains: "ab.c" },
-    expect: [["R0042", "T1566", null, 0.85, emailEv({ rcpt_count: 30, rcpt_domain_set: [".", "a", "b", "c"] })]],
+    expect: [["R0042", "T1566", null, 0.85, emailEv({ rcpt_count: 30, rcpt_domain_set: [] })]],
   },
   {
     name: "R0054 categories fallback; duplicates kept; non-int categories skipped",
