@@ -6,6 +6,7 @@ import { ConfigError } from "./config";
 import { runWorker, WORKER_USAGE } from "./commands/worker";
 import { USER_COMMANDS, USER_USAGE } from "./commands/user";
 import { runWorkers, WORKERS_USAGE } from "./commands/workers";
+import { NATS_USAGE, runNats } from "./commands/nats";
 
 const USAGE = `usage: npm run -s ttp -- <command>
 
@@ -14,6 +15,7 @@ const USAGE = `usage: npm run -s ttp -- <command>
 ${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
 ${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
   ${WORKERS_USAGE}
+${NATS_USAGE.map((u) => `  ${u}`).join("\n")}
 ${USER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   ...STORE_COMMANDS,
   worker: runWorker,
   workers: runWorkers,
+  nats: runNats,
   ...USER_COMMANDS,
 };
 

@@ -68,6 +68,11 @@ describe("eventsFromMessage: envelopes", () => {
     for (const e of r.events.slice(1)) expect(e).toMatchObject({ attacker_uuid: "A", identity_uuid: null, session_id: "sess-1", decky_id: "d" });
   });
 
+  it("the subject is the topic, never the wire's topic field (as DECNET's bus)", () => {
+    const r = eventsFromMessage("p.identity.formed", env("attacker.session.ended", { identity_uuid: "I", commands: ["ls"] }), "p.");
+    expect(r.ok && r.events.map((e) => e.source_kind)).toEqual(["identity"]);
+  });
+
   it("no fan-out outside session kinds", () => {
     const r = eventsFromMessage("identity.formed", env("identity.formed", { identity_uuid: "I", commands: ["ls"] }));
     expect(r.ok && r.events.length).toBe(1);
@@ -77,7 +82,9 @@ describe("eventsFromMessage: envelopes", () => {
     expect(eventsFromMessage("attacker.observed", "{nope")).toMatchObject({ ok: false, reason: "malformed_json" });
     expect(eventsFromMessage("attacker.observed", "[1]")).toMatchObject({ ok: false, reason: "bad_envelope" });
     expect(eventsFromMessage("attacker.observed", JSON.stringify({ topic: "attacker.observed", payload: "x" }))).toMatchObject({ ok: false, reason: "bad_envelope" });
-    expect(eventsFromMessage("x.y", JSON.stringify({ topic: "x.y", payload: {} }))).toMatchObject({ ok: false, reason: "bad_envelope" });
+    expect(eventsFromMessage("attacker.observed", JSON.stringify({ type: 5, payload: { attacker_uuid: "A" } }))).toMatchObject({ ok: false, reason: "bad_envelope" });
+    expect(eventsFromMessage("x.y", JSON.stringify({ topic: "x.y", payload: { attacker_uuid: "A" } }))).toMatchObject({ ok: false, reason: "bad_envelope" });
+    expect(eventsFromMessage("attacker.observed", JSON.stringify({ v: 1 }))).toMatchObject({ ok: false, reason: "no_anchor" });
     expect(eventsFromMessage("attacker.observed", env("attacker.observed", { session_id: "s" }))).toMatchObject({ ok: false, reason: "no_anchor" });
   });
 });

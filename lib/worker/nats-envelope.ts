@@ -90,7 +90,7 @@ export function eventsFromMessage(subject: string, data: Uint8Array | string, pr
   if (!parsed.ok) return { ok: false, reason: "malformed_json", detail: parsed.detail };
   const bare = subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
   if (bare.startsWith(INPUT_SUBJECT)) return ownEvent(bare.slice(INPUT_SUBJECT.length), parsed.value);
-  return envelopeEvents(parsed.value);
+  return envelopeEvents(bare, parsed.value);
 }
 
 function ownEvent(subjectKind: string, json: unknown): MessageEvents {
@@ -109,12 +109,17 @@ function hasAnchor(e: { attacker_uuid?: string | null; identity_uuid?: string | 
   return (e.attacker_uuid !== undefined && e.attacker_uuid !== null) || (e.identity_uuid !== undefined && e.identity_uuid !== null);
 }
 
-/** The envelope's fields, checked (`v`, `id` and `ts` are not needed to tag and not required). */
-export function envelopeEvents(json: unknown): MessageEvents {
+/**
+ * The envelope on `topic` (the subject without the prefix: like DECNET's bus, the subject is the
+ * topic, never the wire's `topic` field). `v`, `id` and `ts` are not needed to tag; a missing
+ * payload is `{}` as upstream reads it.
+ */
+export function envelopeEvents(topic: string, json: unknown): MessageEvents {
   if (!isObject(json)) return { ok: false, reason: "bad_envelope", detail: "the envelope must be a JSON object" };
-  const { topic, type, payload } = json;
-  if (typeof topic !== "string" || topic === "") return { ok: false, reason: "bad_envelope", detail: "topic must be a non-empty string" };
+  const { type } = json;
+  const payload = json.payload ?? {};
   if (!isObject(payload)) return { ok: false, reason: "bad_envelope", detail: "payload must be a JSON object" };
+  if (type !== undefined && type !== null && typeof type !== "string") return { ok: false, reason: "bad_envelope", detail: "type must be a string" };
   const sourceKind = sourceKindForTopic(topic, type);
   if (sourceKind === null) return { ok: false, reason: "bad_envelope", detail: "topic outside the table and no type" };
   const sourceId = pyStr(firstTruthy(payload, SOURCE_ID_KEYS) ?? topic);

@@ -1,5 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { Engine } from "../engine/engine";
+import type { Tag } from "../engine/types";
+import { KNOWN_SOURCE_KINDS } from "../rules/types";
 import { isTtpError } from "../errors";
 import type { Logger } from "../logger";
 import { DatabaseRuleStore } from "../store/database-store";
@@ -7,12 +9,15 @@ import { FilesystemRuleStore } from "../store/filesystem-store";
 import type { RuleStore } from "../store/types";
 import { BufferRecycler } from "./buffers";
 import { EvalPool, OUTPUT_BYTES } from "./eval-pool";
-import { evaluateBlock, type BlockResult, type EvaluateOptions } from "./evaluate-block";
+import { evaluateBlock, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
 import { fileInput, InputControl, streamInput } from "./input";
 import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
 import { RuleFeed } from "./rule-feed";
+import { natsClients, type NatsClients } from "./nats";
+import { NatsInput, type NatsInputSettings } from "./nats-input";
+import { NatsTagSink } from "./nats-sink";
 import { DbTagSink, JsonlSink } from "./sinks";
 import { WorkerState } from "./stats";
 import { errorMessage, wallNowMs } from "./util";
@@ -24,7 +29,9 @@ const INPUT_BYTES = READ_BYTES + 64 * 1024;
 
 export type WorkerInput =
   | { kind: "stream"; stream: Readable; name: string }
-  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean };
+  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean }
+  /** A durable pull consumer shared by the group (needs `nats`). */
+  | ({ kind: "nats" } & NatsInputSettings);
 
 export type RuleSource = { kind: "database"; url: string } | { kind: "filesystem"; dir: string };
 
@@ -39,6 +46,10 @@ export interface WorkerConfig {
   jsonl: { stream: Writable; end: boolean } | null;
   /** Write tags to `ttp_tag` (database rule source only). */
   dbSink: boolean;
+  /** NATS server(s) and subject prefix, for NATS input and/or the NATS sink. */
+  nats?: { url: string; prefix: string } | null;
+  /** Publish `ttp.tagged` / `ttp.rule.fired.<technique>` (needs `nats`). */
+  natsSink?: boolean;
   minConfidence: number;
   /** Evaluation threads (0: evaluate on the main thread). */
   threads: number;
@@ -108,6 +119,7 @@ export class WorkerRuntime {
     let store: RuleStore | null = null;
     let workerDb: WorkerDb | null = null;
     let pool: EvalPool | null = null;
+    let nats: NatsClients | null = null;
     let reporter: Reporter | null = null;
     let probe: ReturnType<typeof setInterval> | null = null;
     let feedDone: Promise<void> = Promise.resolve();
@@ -128,7 +140,11 @@ export class WorkerRuntime {
         store = fsStore;
         await fsStore.ready();
       }
-      const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink };
+      if (c.nats && (c.input.kind === "nats" || c.natsSink)) {
+        nats = await natsClients(c.nats.url, `ttp-worker-${c.workerId}`, log);
+        log.info("connected to NATS", { server: nats.nc.getServer() });
+      }
+      const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink || c.natsSink === true };
       const engineOptions = c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries };
       const engine = new Engine(engineOptions);
       if (c.threads > 0) pool = new EvalPool(c.threads, evalOptions, (err) => this.onFatal(err), INPUT_BYTES, engineOptions);
@@ -157,7 +173,7 @@ export class WorkerRuntime {
         log.info("worker ready", { worker_id: c.workerId, rules: state.rules, applied_seq: state.appliedSeq, threads: c.threads });
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        exitCode = await this.consume(engine, pool, evalOptions, workerDb);
+        exitCode = await this.consume(engine, pool, evalOptions, workerDb, nats);
         const cpu = process.cpuUsage(cpu0);
         const seconds = (performance.now() - t0) / 1000;
         log.info("input finished", {
@@ -187,17 +203,22 @@ export class WorkerRuntime {
       await store?.close().catch((err: unknown) => log.warn("closing the rule store failed", { error: errorMessage(err) }));
       await workerDb?.close().catch((err: unknown) => log.warn("closing the worker database failed", { error: errorMessage(err) }));
       await http?.close();
+      if (nats) {
+        // Acknowledgements are fire-and-forget: flush them before closing.
+        await nats.nc.flush().catch(() => undefined);
+        await nats.nc.close().catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
+      }
     }
     if (startupError !== null) throw startupError;
     if (this.fatal && exitCode === 0) exitCode = 2;
     return exitCode;
   }
 
-  private async consume(engine: Engine, pool: EvalPool | null, evalOptions: EvaluateOptions, workerDb: WorkerDb | null): Promise<number> {
+  private async consume(engine: Engine, pool: EvalPool | null, evalOptions: EvaluateOptions, workerDb: WorkerDb | null, nats: NatsClients | null): Promise<number> {
     const c = this.config;
     const log = c.logger;
     const state = this.state;
-    const source = c.input.kind === "stream" ? c.input.name : c.input.path;
+    const source = c.input.kind === "stream" ? c.input.name : c.input.kind === "file" ? c.input.path : `nats:${c.input.stream}/${c.input.durable}`;
     const malformed = new MalformedReporter({ source, logger: log });
     const flushMalformed = setInterval(() => malformed.flush(), 10_000);
     flushMalformed.unref?.();
@@ -219,13 +240,49 @@ export class WorkerRuntime {
       else outputMemory?.give(bytes);
     };
     const ioOptions = { control: this.control, logger: log, alloc: (n: number) => inputMemory.take(n), blockBytes: READ_BYTES };
+    const natsSinkAbort = new AbortController();
+    const natsSink = c.natsSink && nats ? new NatsTagSink(nats.js, c.nats?.prefix ?? "", log, natsSinkAbort.signal) : null;
+    let natsInput: NatsInput | null = null;
+    if (c.input.kind === "nats") {
+      if (!nats) throw new Error("NATS input needs a NATS connection");
+      const known = new Set<string>(KNOWN_SOURCE_KINDS);
+      natsInput = new NatsInput(nats, c.input, {
+        control: this.control,
+        logger: log,
+        alloc: (n) => (n <= INPUT_BYTES ? inputMemory.take(n) : Buffer.allocUnsafeSlow(n)),
+        usableKind: (kind) => known.has(kind) || engine.rules().some((r) => r.appliesTo.has(kind)),
+      });
+      state.nats = natsInput.stats;
+      state.natsSource = { stream: c.input.stream, durable: c.input.durable };
+    }
     const input =
       c.input.kind === "stream"
         ? streamInput(c.input.stream, ioOptions)
-        : fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd });
+        : c.input.kind === "file"
+          ? fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd })
+          : (natsInput as NatsInput).blocks();
+    // Acknowledgements wait for the sinks' durable writes without holding up the next block; a
+    // bounded number of blocks may wait at once.
+    const settling = new Set<Promise<void>>();
+    const MAX_SETTLING = 16;
+    const settleAfterDurable = async (block: TextBlock, rows: Tag[] | null): Promise<void> => {
+      const input = natsInput;
+      if (!input) return;
+      const waits: Promise<unknown>[] = [];
+      if (jsonl) waits.push(jsonl.flushed());
+      if (dbSink && rows && rows.length > 0) waits.push(dbSink.durable());
+      if (natsSink && rows && rows.length > 0) waits.push(natsSink.publish(rows));
+      const p: Promise<void> = Promise.all(waits).then(
+        () => input.settle(block),
+        (err: unknown) => log.warn("tags of a block were not written; its messages are left for redelivery", { error: errorMessage(err) }),
+      );
+      settling.add(p);
+      void p.finally(() => settling.delete(p));
+      while (settling.size >= MAX_SETTLING) await Promise.race(settling);
+    };
 
     let linesBefore = 0;
-    const handle = async (r: BlockResult, restart: boolean | undefined): Promise<void> => {
+    const handle = async (r: BlockResult, restart: boolean | undefined, block?: TextBlock): Promise<void> => {
       if (restart) linesBefore = 0;
       if (r.malformedSamples.length > 0) for (const m of r.malformedSamples) m.line += linesBefore;
       linesBefore += r.lines;
@@ -241,6 +298,7 @@ export class WorkerRuntime {
         await jsonl.write(bytes, () => releaseOutput(bytes));
       }
       if (dbSink && r.rows && r.rows.length > 0) await dbSink.write(r.rows);
+      if (block) await settleAfterDurable(block, r.rows);
     };
 
     let code = 0;
@@ -254,13 +312,14 @@ export class WorkerRuntime {
         let chain: Promise<void> = Promise.resolve();
         for await (const block of input) {
           const restart = block.restart;
+          const own = natsInput ? block : undefined;
           const result = pool.submit(block);
           // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
           result.catch(() => undefined);
           inflight++;
           chain = chain.then(async () => {
             try {
-              await handle(await result, restart);
+              await handle(await result, restart, own);
             } finally {
               inflight--;
               slotFreed?.();
@@ -281,7 +340,7 @@ export class WorkerRuntime {
         for await (const block of input) {
           const result = evaluateBlock(block, engine, evalOptions, outputMemory);
           inputMemory.give(block.bytes);
-          await handle(result, block.restart);
+          await handle(result, block.restart, natsInput ? block : undefined);
           if (this.fatal) break;
           // Buffered input resolves without an event-loop turn: give the rule feed's I/O a turn now and then.
           if (performance.now() - lastYield > 10) {
@@ -295,6 +354,8 @@ export class WorkerRuntime {
       state.fatal = errorMessage(err);
       code = 2;
     }
+    await Promise.all(settling);
+    natsInput?.close();
     clearInterval(flushMalformed);
     malformed.flush();
     try {
@@ -310,6 +371,7 @@ export class WorkerRuntime {
         code = 2;
       }
     }
+    natsSinkAbort.abort();
     return code;
   }
 
