@@ -1,12 +1,12 @@
 import { benchEngine } from "./engine";
 
-const USAGE = "usage: npm run bench -- <engine|store|swarm|ui|test-panel|editor|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n]";
+const USAGE = "usage: npm run bench -- <engine|store|swarm|nats|ui|test-panel|editor|all> [--rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
   const rulesIdx = rest.indexOf("--rules");
   const rulesDir = rulesIdx >= 0 ? (rest[rulesIdx + 1] ?? "rules/ttp") : "rules/ttp";
-  const known = ["engine", "store", "swarm", "ui", "test-panel", "editor", "all"];
+  const known = ["engine", "store", "swarm", "nats", "ui", "test-panel", "editor", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -28,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
     const { benchSwarm } = await import("./swarm");
     const opts = { rulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
     await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+  }
+  if (name === "nats" || name === "all") {
+    const { benchNats } = await import("./nats");
+    await benchNats({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000 });
   }
   if (name === "ui" || name === "all") {
     const { benchUi } = await import("./ui");

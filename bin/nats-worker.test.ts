@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../lib/engine/engine";
 import { DatabaseRuleStore } from "../lib/store/database-store";
 import { SEQ_HEADER } from "../lib/worker/change-publisher";
-import { ensureStreams, outputStreamName } from "../lib/worker/nats";
+import { ensureConsumer, ensureStreams, outputStreamName } from "../lib/worker/nats";
 import { eventsFromMessage } from "../lib/worker/nats-envelope";
 import { TestNatsServer } from "../lib/worker/testing/nats-server";
 import { freePort, killAll, ROOT, WorkerProc, waitUntil } from "../lib/worker/testing/worker-proc";
@@ -179,6 +179,15 @@ describe("NATS JetStream data plane (real nats-server, real worker processes)", 
     const dbFile = path.join(tmp, `poison-${n}.db`);
     const store = await packStore(`file:${dbFile}`);
     const good = sessionEnvelope(1, `poison${n}`);
+    // A message whose processing keeps failing: delivered and not acknowledged 5 times already
+    // (here by a raw consumer that naks it), the worker dead-letters it instead of processing it.
+    await js.publish("p.ttp.input.command", JSON.stringify({ source_id: "keeps-failing", attacker_uuid: "a", payload: { command_text: "id" } }));
+    await ensureConsumer(jsm, { stream, durable: "poison", ackWaitMs: 2000, maxAckPending: 1000 });
+    const raw = await js.consumers.get(stream, "poison");
+    for (let round = 0; round < 5; round++) {
+      const batch = await raw.fetch({ max_messages: 1, expires: 2000 });
+      for await (const m of batch) m.nak();
+    }
     await js.publish("p.attacker.observed", "{not json");
     await js.publish("p.attacker.observed", JSON.stringify([1, 2]));
     await js.publish("p.attacker.session.ended", JSON.stringify({ v: 1, id: "x", type: "session.ended", payload: { session_id: "s-no-anchor", commands: ["id"] } }));
@@ -189,7 +198,7 @@ describe("NATS JetStream data plane (real nats-server, real worker processes)", 
     await w.waitReady(30_000);
     await waitUntil(async () => (await consumerCounts(stream, "poison")).ackPending === 0 && (await consumerCounts(stream, "poison")).pending === 0, "all acknowledged", 30_000);
     const dead = (await streamMessages(outputStreamName(stream), "p.ttp.deadletter")).map((m) => JSON.parse(m.data) as { reason: string; subject: string });
-    expect(dead.map((d) => d.reason).sort()).toEqual(["bad_envelope", "malformed_json", "no_anchor", "unknown_source_kind"]);
+    expect(dead.map((d) => d.reason).sort()).toEqual(["bad_envelope", "malformed_json", "max_deliver", "no_anchor", "unknown_source_kind"]);
     const expected = await expectedTagIds(store, [{ subject: good.subject, data: good.data }, { subject: "ttp.input.command", data: JSON.stringify({ source_id: "own-1", attacker_uuid: "a", payload: { command_text: "cat /etc/shadow" } }) }]);
     await waitUntil(() => tagIds(dbFile).length >= expected.size, "tags", 10_000);
     expect(new Set(tagIds(dbFile))).toEqual(expected);
@@ -206,7 +215,6 @@ describe("NATS JetStream data plane (real nats-server, real worker processes)", 
     expect(env).toMatchObject({ v: 1, topic: "ttp.tagged", type: "ttp.tagged" });
     expect(Object.keys(env.payload).sort()).toEqual(["attacker_uuid", "identity_uuid", "session_id", "tag_uuids", "techniques_added"]);
     expect(tagged[0]!.headers["Nats-Msg-Id"]).toMatch(/^p\.ttp\.tagged:/);
-    // --max-deliver: a message whose processing keeps failing is dead-lettered (simulated: redelivered past the limit).
     await w.stop();
     await store.close();
   }, 90_000);

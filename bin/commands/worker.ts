@@ -12,7 +12,7 @@ import { loggerFor } from "../open-store";
 
 export const WORKER_USAGE = [
   "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s] [--nats <url> [--stream DECNET] [--subject-prefix p]]",
-  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 256]]",
+  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 500]]",
   "           [--sink jsonl|db|nats (comma-separated)] [--out <file>|-]",
   "           [--min-confidence x] [--threads n] [--match-cache n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
 ];
@@ -136,7 +136,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   if (natsInput) {
     const durable = values.durable as string;
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(durable)) throw new UsageError(`--durable must be letters, digits, _ and - (got "${durable}")`);
-    const batch = parseInteger("batch", values.batch, 1, 10_000) ?? 256;
+    const batch = parseInteger("batch", values.batch, 1, 10_000) ?? 500;
     input = {
       kind: "nats",
       stream,

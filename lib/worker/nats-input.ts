@@ -37,7 +37,7 @@ export class NatsInputStats {
   pausedReason: string | null = "connecting";
 }
 
-const BLOCK_BYTES = 128 * 1024;
+const BLOCK_BYTES = 512 * 1024;
 
 /**
  * Pulls messages of a durable consumer shared by every worker of the group, turns each into
@@ -86,6 +86,8 @@ export class NatsInput {
           if (this.pumpDone) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
+          // Let the rest of what arrived in the same read be queued: one block, not one per message.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         const block = await this.nextBlock();
@@ -140,7 +142,7 @@ export class NatsInput {
           consumer = await this.clients.js.consumers.get(this.s.stream, this.s.durable);
         }
         // Bounded in-flight work: pull again only when what this worker holds leaves room for a batch.
-        const room = this.s.batch * 2 - this.held.size;
+        const room = this.s.batch * 3 - this.held.size;
         if (room < this.s.batch / 2) {
           await new Promise<void>((resolve) => {
             this.roomWake = resolve;

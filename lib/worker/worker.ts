@@ -261,10 +261,10 @@ export class WorkerRuntime {
         : c.input.kind === "file"
           ? fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd })
           : (natsInput as NatsInput).blocks();
-    // Acknowledgements wait for the sinks' durable writes without holding up the next block; a
-    // bounded number of blocks may wait at once.
+    // Acknowledgements wait for the sinks' durable writes without holding up the next block (the
+    // NATS input bounds the messages held; this bounds the blocks).
     const settling = new Set<Promise<void>>();
-    const MAX_SETTLING = 16;
+    const MAX_SETTLING = 256;
     const settleAfterDurable = async (block: TextBlock, rows: Tag[] | null): Promise<void> => {
       const input = natsInput;
       if (!input) return;
