@@ -206,7 +206,8 @@ async function latency(c: Ctx): Promise<void> {
   const sent = new Map<string, number>();
   const t0 = performance.timeOrigin + performance.now();
   let i = 0;
-  const pending: Promise<unknown>[] = [];
+  const pending = new Set<Promise<unknown>>();
+  let failed = 0;
   while (i < rate * seconds) {
     const due = t0 + (i / rate) * 1000;
     const now = performance.timeOrigin + performance.now();
@@ -216,7 +217,13 @@ async function latency(c: Ctx): Promise<void> {
       const id = `lat-${i}`;
       const cmd = c.commands[i % c.commands.length] as string;
       sent.set(id, performance.timeOrigin + performance.now());
-      pending.push(c.js.publish(`${prefix}ttp.input.command`, JSON.stringify({ source_id: id, attacker_uuid: "a", payload: { command_text: cmd } }), { msgID: id }));
+      const p = c.js.publish(`${prefix}ttp.input.command`, JSON.stringify({ source_id: id, attacker_uuid: "a", payload: { command_text: cmd } }), { msgID: id }).catch(() => {
+        failed++;
+        sent.delete(id);
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+      if (pending.size >= 2000) await Promise.race(pending);
     }
   }
   await Promise.all(pending);
@@ -238,6 +245,7 @@ async function latency(c: Ctx): Promise<void> {
     JSON.stringify({
       figure: "latency publish → tag committed (created_at, ms resolution), 5,000 events/s for 10 s, 1 worker, SQLite",
       events: rate * seconds,
+      publish_failures: failed,
       tagged_events: lat.length,
       p50_ms: Number(percentile(lat, 50).toFixed(1)),
       p99_ms: Number(percentile(lat, 99).toFixed(1)),
@@ -329,7 +337,7 @@ export async function benchNats(o: NatsBenchOptions): Promise<void> {
     const packDb = path.join(tmp, "pack.db");
     await importPack(`file:${packDb}`, o.rulesDir);
     const commands = commandEvents(50_000).map((e) => String((e.payload as { command_text?: unknown }).command_text ?? "id"));
-    const c: Ctx = { server, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), tmp, packDb, commands };
+    const c: Ctx = { server, nc, js: jetstream(nc, { timeout: 30_000 }), jsm: await jetstreamManager(nc), tmp, packDb, commands };
     console.log(JSON.stringify({ setup: "nats-server 2.9 (own, free port), sample pack, 5 commands per session envelope", nats_url: server.url }));
     await throughput(c, o);
     await latency(c);

@@ -161,10 +161,32 @@ describe("ttp worker input and output", () => {
       [["--role", "worker", "--id", "has space"], /--id must be/],
       [["--role", "worker", "--report-interval", "soon"], /--report-interval must be a duration/],
       [["--role", "worker", "--from-end"], /--from-end only applies with --follow/],
+      [["--role", "worker", "--checkpoint", "x.cp"], /--checkpoint only applies with --events <file> --follow/],
     ];
     for (const [args, message] of cases) {
       await expect(runWorker(args), args.join(" ")).rejects.toThrow(UsageError);
       await expect(runWorker(args), args.join(" ")).rejects.toThrow(message);
     }
   }, 30_000);
+
+  it("--follow --checkpoint: a restarted worker resumes after the last durably written block instead of re-reading", async () => {
+    const file = path.join(tmp, "checkpointed.jsonl");
+    const cp = path.join(tmp, "checkpointed.cp");
+    const first = Array.from({ length: 30 }, (_, i) => event(i, "cp-a"));
+    await writeFile(file, first.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const args = ["worker", "--role", "worker", "--id", "cp-1", "--events", file, "--follow", "--checkpoint", cp, "--report-interval", "0"];
+    const one = new WorkerProc("cp1", args, env);
+    await one.waitFor(() => one.tags.length >= expected(first).length, "the first tags");
+    expect(await one.stop()).toEqual({ code: 0, signal: null });
+    const saved = JSON.parse(await readFile(cp, "utf8")) as { pos: number };
+    expect(saved.pos).toBe((await readFile(file)).length);
+    const second = Array.from({ length: 12 }, (_, i) => event(i, "cp-b"));
+    await appendFile(file, second.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const two = new WorkerProc("cp2", args, env);
+    await two.waitFor(() => two.tags.length >= expected(second).length, "the new tags");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await two.stop()).toEqual({ code: 0, signal: null });
+    expect(two.tags.map((t) => t.source_id).every((id) => id.startsWith("cp-b"))).toBe(true);
+    expect(two.tags).toEqual(expected(second));
+  }, 60_000);
 });

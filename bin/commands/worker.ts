@@ -12,12 +12,12 @@ import { loggerFor } from "../open-store";
 
 export const WORKER_USAGE = [
   "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s] [--nats <url> [--stream DECNET] [--subject-prefix p]]",
-  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 500]]",
+  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end] [--checkpoint <file>]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 500]]",
   "           [--sink jsonl|db|nats (comma-separated)] [--out <file>|-]",
   "           [--min-confidence x] [--threads n] [--match-cache n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
 ];
 
-const WORKER_ONLY = ["events", "follow", "from-end", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout", "durable", "max-deliver", "ack-wait", "batch"] as const;
+const WORKER_ONLY = ["events", "follow", "from-end", "checkpoint", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout", "durable", "max-deliver", "ack-wait", "batch"] as const;
 const SINKS = ["jsonl", "db", "nats"] as const;
 
 /** `5s`, `500ms`, `2m`, `1h` or a plain number of seconds → milliseconds. */
@@ -46,6 +46,7 @@ export async function runWorker(argv: string[]): Promise<number> {
       events: { type: "string" },
       follow: { type: "boolean" },
       "from-end": { type: "boolean" },
+      checkpoint: { type: "string" },
       sink: { type: "string" },
       out: { type: "string" },
       "min-confidence": { type: "string" },
@@ -132,6 +133,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   const eventsPath = values.events ?? "-";
   if (values.follow && eventsPath === "-") throw new UsageError("--follow needs --events <file> (stdin is read until it ends anyway)");
   if (values["from-end"] && !values.follow) throw new UsageError("--from-end only applies with --follow");
+  if (values.checkpoint !== undefined && !values.follow) throw new UsageError("--checkpoint only applies with --events <file> --follow");
   let input: WorkerInput;
   if (natsInput) {
     const durable = values.durable as string;
@@ -162,7 +164,13 @@ export async function runWorker(argv: string[]): Promise<number> {
       if (values.follow) throw new UsageError(`--follow applies to regular files; ${eventsPath} is a named pipe, read until its writers close it`);
       input = { kind: "stream", stream: createReadStream(eventsPath, { highWaterMark: 128 * 1024 }), name: eventsPath };
     } else if (st.isFile()) {
-      input = { kind: "file", path: eventsPath, follow: values.follow === true, fromEnd: values["from-end"] === true };
+      input = {
+        kind: "file",
+        path: eventsPath,
+        follow: values.follow === true,
+        fromEnd: values["from-end"] === true,
+        checkpoint: values.checkpoint === undefined ? null : path.resolve(values.checkpoint),
+      };
     } else {
       throw new UsageError(`--events ${eventsPath} is not a regular file or a named pipe`);
     }

@@ -10,7 +10,8 @@ import type { RuleStore } from "../store/types";
 import { BufferRecycler } from "./buffers";
 import { EvalPool, OUTPUT_BYTES } from "./eval-pool";
 import { evaluateBlock, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
-import { fileInput, InputControl, streamInput } from "./input";
+import { Checkpoint } from "./checkpoint";
+import { fileInput, InputControl, streamInput, type FilePosition } from "./input";
 import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
@@ -29,7 +30,7 @@ const INPUT_BYTES = READ_BYTES + 64 * 1024;
 
 export type WorkerInput =
   | { kind: "stream"; stream: Readable; name: string }
-  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean }
+  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean; checkpoint?: string | null }
   /** A durable pull consumer shared by the group (needs `nats`). */
   | ({ kind: "nats" } & NatsInputSettings);
 
@@ -255,18 +256,24 @@ export class WorkerRuntime {
       state.nats = natsInput.stats;
       state.natsSource = { stream: c.input.stream, durable: c.input.durable };
     }
+    const checkpoint = c.input.kind === "file" && c.input.checkpoint ? new Checkpoint(c.input.checkpoint, log) : null;
     const input =
       c.input.kind === "stream"
         ? streamInput(c.input.stream, ioOptions)
         : c.input.kind === "file"
-          ? fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd })
+          ? fileInput(c.input.path, {
+              ...ioOptions,
+              follow: c.input.follow,
+              fromEnd: c.input.fromEnd,
+              ...(checkpoint ? { resumeAt: checkpoint.load(), onBlock: (b: TextBlock, at: FilePosition) => checkpoint.track(b, at) } : {}),
+            })
           : (natsInput as NatsInput).blocks();
     // Acknowledgements wait for the sinks' durable writes without holding up the next block (the
     // NATS input bounds the messages held; this bounds the blocks).
     const settling = new Set<Promise<void>>();
     const MAX_SETTLING = 256;
     const settleAfterDurable = async (block: TextBlock, rows: Tag[] | null): Promise<void> => {
-      const input = natsInput;
+      const input: { settle(b: TextBlock): void } | null = natsInput ?? checkpoint;
       if (!input) return;
       const waits: Promise<unknown>[] = [];
       if (jsonl) waits.push(jsonl.flushed());
@@ -312,7 +319,7 @@ export class WorkerRuntime {
         let chain: Promise<void> = Promise.resolve();
         for await (const block of input) {
           const restart = block.restart;
-          const own = natsInput ? block : undefined;
+          const own = natsInput || checkpoint ? block : undefined;
           const result = pool.submit(block);
           // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
           result.catch(() => undefined);
@@ -340,7 +347,7 @@ export class WorkerRuntime {
         for await (const block of input) {
           const result = evaluateBlock(block, engine, evalOptions, outputMemory);
           inputMemory.give(block.bytes);
-          await handle(result, block.restart, natsInput ? block : undefined);
+          await handle(result, block.restart, natsInput || checkpoint ? block : undefined);
           if (this.fatal) break;
           // Buffered input resolves without an event-loop turn: give the rule feed's I/O a turn now and then.
           if (performance.now() - lastYield > 10) {
@@ -356,6 +363,7 @@ export class WorkerRuntime {
     }
     await Promise.all(settling);
     natsInput?.close();
+    checkpoint?.close();
     clearInterval(flushMalformed);
     malformed.flush();
     try {
