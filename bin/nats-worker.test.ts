@@ -5,6 +5,8 @@ import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
+import { createTestPgDatabase, TEST_PG_ADMIN_URL, terminateBackends } from "../db/testing/pg";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +83,18 @@ async function streamMessages(stream: string, filter: string): Promise<{ subject
     out.push({ subject: m.subject, data: m.string(), headers });
   }
   return out;
+}
+
+/** Refuses (or accepts again) every connection to the database, killing the current ones. */
+async function pgOutage(name: string, down: boolean): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${down ? "false" : "true"}`);
+  } finally {
+    await admin.end();
+  }
+  if (down) await terminateBackends(name);
 }
 
 async function ackedBy(port: number): Promise<number> {
@@ -257,6 +271,51 @@ describe("NATS JetStream data plane (real nats-server, real worker processes)", 
     await waitUntil(async () => ((await health()).status === "ok" ? true : null), "/healthz ok again", 20_000);
     await w.stop();
     await store.close();
+  }, 120_000);
+
+  it("a PostgreSQL outage under the db sink: input pauses, held messages stay alive, nothing is dead-lettered or lost", async () => {
+    const stream = `PGOUT${++n}`;
+    const prefix = "pg.";
+    await ensureStreams(jsm, { stream, prefix });
+    const db = await createTestPgDatabase();
+    try {
+      const store = await packStore(db.url);
+      const msgs = Array.from({ length: 300 }, (_, i) => sessionEnvelope(i, `pg${n}`));
+      const expected = await expectedTagIds(store, msgs);
+      await store.close();
+      const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: db.url, TTP_LOG_LEVEL: "info" };
+      const w = new WorkerProc("wpg", ["worker", "--role", "worker", "--id", "wpg", "--nats", server.url, "--stream", stream, "--subject-prefix", prefix, "--durable", "pgout", "--sink", "db", "--ack-wait", "2s", "--report-interval", "0"], env);
+      await w.waitReady(30_000);
+      await pgOutage(db.name, true);
+      await publishAll(msgs.slice(0, 150), prefix);
+      // Longer than AckWait: without in-progress acks these would be redelivered (and counted).
+      await new Promise((r) => setTimeout(r, 5000));
+      await pgOutage(db.name, false);
+      await publishAll(msgs.slice(150), prefix);
+      const count = async (): Promise<number> => {
+        const c = new pg.Client({ connectionString: db.url });
+        await c.connect();
+        try {
+          return Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM ttp_tag")).rows[0]?.n);
+        } finally {
+          await c.end();
+        }
+      };
+      await waitUntil(async () => (await count()) >= expected.size, "every tag after the outage", 60_000).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${w.describe()}`);
+      });
+      await waitUntil(async () => {
+        const c = await consumerCounts(stream, "pgout");
+        return c.pending === 0 && c.ackPending === 0;
+      }, "all acknowledged", 30_000);
+      expect(await count()).toBe(expected.size);
+      expect(await streamMessages(outputStreamName(stream), "pg.ttp.deadletter")).toEqual([]);
+      const info = await jsm.consumers.info(stream, "pgout");
+      expect(info.num_redelivered).toBe(0);
+      await w.stop();
+    } finally {
+      await db.drop();
+    }
   }, 120_000);
 
   it("the master publishes ttp.rule.reloaded/state once per change seq, in order, across its own restart", async () => {
