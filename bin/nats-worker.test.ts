@@ -155,7 +155,7 @@ describe("NATS JetStream data plane (real nats-server, real worker processes)", 
     const common = ["--stream", stream, "--durable", "taggers", "--sink", "db", "--ack-wait", "2s", "--batch", "20"];
     const [pa, pb] = await Promise.all([freePort(), freePort()]);
     const a = startWorker("wa", dbFile, [...common, "--port", String(pa)]);
-    const b = startWorker("wb", dbFile, [...common, "--port", String(pb)]);
+    const b = startWorker("wb", dbFile, [...common, "--port", String(pb), "--threads", "1"]);
     await Promise.all([a.waitReady(30_000), b.waitReady(30_000)]);
     await new Promise((r) => setTimeout(r, 300));
     await publishAll(msgs);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { TtpEvent } from "../engine/types";
 import type { Logger } from "../logger";
 import type { TextBlock } from "./evaluate-block";
 import type { InputControl } from "./input";
@@ -52,6 +53,7 @@ export class NatsInput {
   private readonly queue: JsMsg[] = [];
   private readonly held = new Map<JsMsg, number>();
   private readonly blockMessages = new WeakMap<TextBlock, JsMsg[]>();
+  private readonly blockEvents = new WeakMap<TextBlock, TtpEvent[]>();
   private wake: (() => void) | null = null;
   private roomWake: (() => void) | null = null;
   private pumpDone = false;
@@ -67,6 +69,8 @@ export class NatsInput {
       alloc: (n: number) => Buffer;
       /** False for a source kind no rule can ever use (dead letter `unknown_source_kind`). */
       usableKind: (kind: string) => boolean;
+      /** Blocks as JSON Lines text (for evaluation threads); otherwise the events ride along (eventsOf). */
+      text: boolean;
     },
   ) {}
 
@@ -111,6 +115,11 @@ export class NatsInput {
     }
     this.stats.acked += msgs.length;
     this.roomWake?.();
+  }
+
+  /** The parsed events of a block made with `text: false`. */
+  eventsOf(block: TextBlock): TtpEvent[] | undefined {
+    return this.blockEvents.get(block);
   }
 
   /** Messages delivered to this worker and not yet acknowledged. */
@@ -182,6 +191,8 @@ export class NatsInput {
 
   private async nextBlock(): Promise<TextBlock | null> {
     const lines: string[] = [];
+    const events: TtpEvent[] = [];
+    const text = this.o.text;
     const msgs: JsMsg[] = [];
     const dead: Promise<void>[] = [];
     let bytes = 0;
@@ -203,19 +214,30 @@ export class NatsInput {
         dead.push(this.deadLetter(m, "unknown_source_kind", `no rule can use source kind "${unusable.source_kind}"`));
         continue;
       }
-      for (const e of r.events) {
-        const line = JSON.stringify(e);
-        lines.push(line);
-        bytes += line.length + 1;
+      if (text) {
+        for (const e of r.events) {
+          const line = JSON.stringify(e);
+          lines.push(line);
+          bytes += line.length + 1;
+        }
+      } else {
+        for (const e of r.events) events.push(e);
+        bytes += m.data.length;
       }
       msgs.push(m);
     }
     if (dead.length > 0) await Promise.all(dead);
     if (msgs.length === 0) return null;
-    const text = lines.join("\n") + "\n";
-    const n = Buffer.byteLength(text);
+    if (!text) {
+      const block: TextBlock = { bytes: new Uint8Array(0) };
+      this.blockEvents.set(block, events);
+      this.blockMessages.set(block, msgs);
+      return block;
+    }
+    const joined = lines.join("\n") + "\n";
+    const n = Buffer.byteLength(joined);
     const buf = this.o.alloc(n);
-    buf.write(text, 0, "utf8");
+    buf.write(joined, 0, "utf8");
     const block: TextBlock = { bytes: buf.subarray(0, n) };
     this.blockMessages.set(block, msgs);
     return block;

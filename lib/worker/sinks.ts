@@ -67,7 +67,7 @@ export class JsonlSink {
 export interface DbTagSinkOptions {
   workerId: string;
   logger?: Logger;
-  /** Tags per insert transaction (default 1000). */
+  /** Tags per insert transaction (default 4000). */
   batchSize?: number;
   /** Above this many pending tags, write() waits (backpressure to the input) (default 50,000). */
   maxBuffered?: number;
@@ -101,7 +101,7 @@ export class DbTagSink {
     private readonly db: WorkerDb,
     private readonly options: DbTagSinkOptions,
   ) {
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 4000;
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.flushMs = options.flushMs ?? 200;
     this.log = options.logger ?? silentLogger;

@@ -9,7 +9,7 @@ import { FilesystemRuleStore } from "../store/filesystem-store";
 import type { RuleStore } from "../store/types";
 import { BufferRecycler } from "./buffers";
 import { EvalPool, OUTPUT_BYTES } from "./eval-pool";
-import { evaluateBlock, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
+import { evaluateBlock, evaluateEvents, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
 import { Checkpoint } from "./checkpoint";
 import { fileInput, InputControl, streamInput, type FilePosition } from "./input";
 import { MalformedReporter } from "./malformed";
@@ -252,6 +252,7 @@ export class WorkerRuntime {
         logger: log,
         alloc: (n) => (n <= INPUT_BYTES ? inputMemory.take(n) : Buffer.allocUnsafeSlow(n)),
         usableKind: (kind) => known.has(kind) || engine.rules().some((r) => r.appliesTo.has(kind)),
+        text: pool !== null,
       });
       state.nats = natsInput.stats;
       state.natsSource = { stream: c.input.stream, durable: c.input.durable };
@@ -345,8 +346,9 @@ export class WorkerRuntime {
       } else {
         let lastYield = performance.now();
         for await (const block of input) {
-          const result = evaluateBlock(block, engine, evalOptions, outputMemory);
-          inputMemory.give(block.bytes);
+          const parsed = natsInput?.eventsOf(block);
+          const result = parsed ? evaluateEvents(parsed, engine, evalOptions, outputMemory) : evaluateBlock(block, engine, evalOptions, outputMemory);
+          if (!parsed) inputMemory.give(block.bytes);
           await handle(result, block.restart, natsInput || checkpoint ? block : undefined);
           if (this.fatal) break;
           // Buffered input resolves without an event-loop turn: give the rule feed's I/O a turn now and then.
