@@ -272,7 +272,7 @@ async function faults(c: Ctx): Promise<void> {
     if (r.ok) for (const e of r.events) for (const t of engine.evaluate(e)) if (t.confidence >= 0.3) expected.add(t.uuid);
   }
   await ensureConsumer(c.jsm, { stream, durable: "fault", ackWaitMs: 5000, maxAckPending: 20_000 });
-  const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: `file:${db}`, TTP_LOG_LEVEL: "warn" };
+  const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: `file:${db}`, TTP_LOG_LEVEL: "info" };
   const args = ["--nats", c.server.url, "--stream", stream, "--subject-prefix", prefix, "--durable", "fault", "--sink", "db", "--ack-wait", "5s", "--batch", "200"];
   const a = new Worker(["--id", "fa", ...args], env);
   const b = new Worker(["--id", "fb", ...args], env);
