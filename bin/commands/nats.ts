@@ -24,7 +24,13 @@ export async function runNats(argv: string[]): Promise<number> {
   const replicas = parseNumberOption("replicas", values.replicas, 1, 5) ?? 1;
   if (!Number.isInteger(replicas)) throw new UsageError("--replicas must be a whole number from 1 to 5");
   const logger = loggerFor(parseEnv());
-  const clients = await natsClients(url, "ttp-nats-init", logger);
+  let clients;
+  try {
+    clients = await natsClients(url, "ttp-nats-init", logger, false);
+  } catch (err) {
+    process.stderr.write(`ttp: cannot reach NATS at ${url}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.runtime;
+  }
   try {
     for (const line of await ensureStreams(clients.jsm, { stream, prefix, replicas })) process.stdout.write(`${line}\n`);
   } finally {

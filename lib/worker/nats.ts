@@ -29,14 +29,15 @@ export function validPrefix(prefix: string): boolean {
   return prefix === "" || /^([A-Za-z0-9_-]+\.)+$/.test(prefix);
 }
 
-export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+/** Connects (reconnecting forever afterwards); `waitOnFirstConnect` waits for a server that is down at start instead of failing. */
+export async function connectNats(url: string, name: string, logger: Logger, waitOnFirstConnect = true): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(",").map((s) => s.trim()).filter((s) => s !== ""),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     reconnectJitter: 100,
-    waitOnFirstConnect: true,
+    waitOnFirstConnect,
     pingInterval: 5000,
   });
   void (async () => {
@@ -138,8 +139,8 @@ export interface NatsClients {
   jsm: JetStreamManager;
 }
 
-export async function natsClients(url: string, name: string, logger: Logger): Promise<NatsClients> {
-  const nc = await connectNats(url, name, logger);
+export async function natsClients(url: string, name: string, logger: Logger, waitOnFirstConnect = true): Promise<NatsClients> {
+  const nc = await connectNats(url, name, logger, waitOnFirstConnect);
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
   return { nc, js: jetstream(nc, { timeout: 5000 }), jsm };
 }

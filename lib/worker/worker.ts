@@ -141,10 +141,6 @@ export class WorkerRuntime {
         store = fsStore;
         await fsStore.ready();
       }
-      if (c.nats && (c.input.kind === "nats" || c.natsSink)) {
-        nats = await natsClients(c.nats.url, `ttp-worker-${c.workerId}`, log);
-        log.info("connected to NATS", { server: nats.nc.getServer() });
-      }
       const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink || c.natsSink === true };
       const engineOptions = c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries };
       const engine = new Engine(engineOptions);
@@ -166,6 +162,17 @@ export class WorkerRuntime {
       if (workerDb && c.reportIntervalMs > 0) {
         reporter = new Reporter(workerDb, state, { intervalMs: c.reportIntervalMs, logger: log });
         reporter.start();
+      }
+      if (c.nats && (c.input.kind === "nats" || c.natsSink)) {
+        // After the rule feed started: rules stay current from the database while NATS is unreachable.
+        const connecting = natsClients(c.nats.url, `ttp-worker-${c.workerId}`, log);
+        const connected = await Promise.race([connecting, this.stopped().then(() => null)]);
+        if (!connected) {
+          void connecting.then((n) => n.nc.close(), () => undefined);
+          throw new Error("stopped before NATS was reachable");
+        }
+        nats = connected;
+        log.info("connected to NATS", { server: nats.nc.getServer() });
       }
       const first = await Promise.race([feed.loaded.then(() => true), this.stopped().then(() => false)]);
       if (!first) {
