@@ -3,7 +3,7 @@ import { DatabaseRuleStore } from "../store/database-store";
 import { FilesystemRuleStore } from "../store/filesystem-store";
 import { syncFromFilesystem, type FilesystemSync } from "../store/sync";
 import { ChangePublisher } from "./change-publisher";
-import { natsClients, type NatsClients } from "./nats";
+import { closeNats, natsClients, type NatsClients } from "./nats";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
 import { WorkerState } from "./stats";
@@ -107,8 +107,7 @@ export class MasterRuntime {
       if (probe) clearInterval(probe);
       await publishing;
       if (nats) {
-        await nats.nc.flush().catch(() => undefined);
-        await nats.nc.close().catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
+        await closeNats(nats.nc).catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
       }
       await sync?.stop();
       await reporter?.stop();

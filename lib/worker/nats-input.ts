@@ -56,6 +56,8 @@ export class NatsInput {
   private readonly blockEvents = new WeakMap<TextBlock, TtpEvent[]>();
   private wake: (() => void) | null = null;
   private roomWake: (() => void) | null = null;
+  private currentFetch: { stop(err?: Error): void } | null = null;
+  private disconnected = false;
   private pumpDone = false;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private infoTimer: ReturnType<typeof setInterval> | null = null;
@@ -76,6 +78,7 @@ export class NatsInput {
 
   /** Blocks of events; ends when the control drains/stops (after yielding what was already delivered). */
   async *blocks(): AsyncGenerator<TextBlock> {
+    void this.watchConnection();
     const pump = this.pump();
     const every = Math.max(250, Math.floor(this.s.ackWaitMs / 3));
     this.heartbeat = setInterval(() => this.extendHeld(every), every);
@@ -83,11 +86,15 @@ export class NatsInput {
     this.infoTimer = setInterval(() => void this.refreshInfo(), 1000);
     this.infoTimer.unref?.();
     void this.refreshInfo();
-    const offControl = this.o.control.onChange(() => this.poke());
+    const offControl = this.o.control.onChange(() => {
+      if (this.o.control.draining) this.currentFetch?.stop();
+      this.poke();
+    });
     try {
       for (;;) {
         if (this.queue.length === 0) {
-          if (this.pumpDone) break;
+          // Draining: what was delivered is handed on; a pull that hangs (server gone) is not waited for.
+          if (this.pumpDone || this.o.control.draining) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
           // Let the rest of what arrived in the same read be queued: one block, not one per message.
@@ -100,7 +107,29 @@ export class NatsInput {
     } finally {
       offControl();
       this.pumpDone = true;
-      await pump;
+      this.currentFetch?.stop();
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      await Promise.race([pump, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Follows the connection's status: while disconnected, input is paused and says why. */
+  private async watchConnection(): Promise<void> {
+    try {
+      for await (const st of this.clients.nc.status()) {
+        if (st.type === "disconnect") {
+          this.disconnected = true;
+          this.stats.connected = false;
+          this.stats.pausedReason = "NATS: disconnected; reconnecting";
+        } else if (st.type === "reconnect") {
+          this.disconnected = false;
+          this.stats.connected = true;
+          this.stats.pausedReason = null;
+        }
+      }
+    } catch (err) {
+      this.o.logger.debug("NATS status stream ended", { error: errorMessage(err) });
     }
   }
 
@@ -161,6 +190,7 @@ export class NatsInput {
           continue;
         }
         const msgs = await consumer.fetch({ max_messages: Math.min(room, this.s.batch), expires: 1000 });
+        this.currentFetch = msgs;
         let n = 0;
         for await (const m of msgs) {
           this.queue.push(m);
@@ -171,8 +201,10 @@ export class NatsInput {
         }
         if (failures > 0) logger.info("NATS input flowing again", { stream: this.s.stream, durable: this.s.durable });
         failures = 0;
-        this.stats.connected = true;
-        this.stats.pausedReason = null;
+        if (!this.disconnected) {
+          this.stats.connected = true;
+          this.stats.pausedReason = null;
+        }
         if (n === 0 && control.draining) break;
       } catch (err) {
         if (control.draining) break;

@@ -49,6 +49,14 @@ export async function connectNats(url: string, name: string, logger: Logger, wai
   return nc;
 }
 
+/** Flushes pending acks and publishes (at most `flushMs`: a disconnected client would wait for a reconnect) and closes. */
+export async function closeNats(nc: NatsConnection, flushMs = 2000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  await Promise.race([nc.flush().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs)))]);
+  if (timer) clearTimeout(timer);
+  await nc.close();
+}
+
 function streamConfigs(c: NatsStreamsConfig): (Partial<StreamConfig> & { name: string })[] {
   const base = {
     retention: RetentionPolicy.Limits,

@@ -16,7 +16,7 @@ import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
 import { RuleFeed } from "./rule-feed";
-import { natsClients, type NatsClients } from "./nats";
+import { closeNats, natsClients, type NatsClients } from "./nats";
 import { NatsInput, type NatsInputSettings } from "./nats-input";
 import { NatsTagSink } from "./nats-sink";
 import { DbTagSink, JsonlSink } from "./sinks";
@@ -80,6 +80,8 @@ export class WorkerRuntime {
   readonly state: WorkerState;
   private readonly control = new InputControl();
   private readonly feedAbort = new AbortController();
+  /** Aborted by stop(): sinks that retry an unreachable server (NATS) give up; their messages are redelivered. */
+  private readonly sinkAbort = new AbortController();
   private fatal: Error | null = null;
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -106,6 +108,7 @@ export class WorkerRuntime {
   /** Stop reading at once (pending output is still flushed). */
   stop(): void {
     this.control.stop();
+    this.sinkAbort.abort();
     this.feedAbortIfNotLoaded();
   }
 
@@ -213,8 +216,7 @@ export class WorkerRuntime {
       await http?.close();
       if (nats) {
         // Acknowledgements are fire-and-forget: flush them before closing.
-        await nats.nc.flush().catch(() => undefined);
-        await nats.nc.close().catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
+        await closeNats(nats.nc).catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
       }
     }
     if (startupError !== null) throw startupError;
@@ -249,6 +251,7 @@ export class WorkerRuntime {
     };
     const ioOptions = { control: this.control, logger: log, alloc: (n: number) => inputMemory.take(n), blockBytes: READ_BYTES };
     const natsSinkAbort = new AbortController();
+    this.sinkAbort.signal.addEventListener("abort", () => natsSinkAbort.abort(), { once: true });
     const natsSink = c.natsSink && nats ? new NatsTagSink(nats.js, c.nats?.prefix ?? "", log, natsSinkAbort.signal) : null;
     let natsInput: NatsInput | null = null;
     if (c.input.kind === "nats") {
@@ -280,6 +283,14 @@ export class WorkerRuntime {
     // NATS input bounds the messages held; this bounds the blocks).
     const settling = new Set<Promise<void>>();
     const MAX_SETTLING = 256;
+    const hardStop = new Promise<void>((resolve) => {
+      if (this.control.stopped) return resolve();
+      const off = this.control.onChange(() => {
+        if (!this.control.stopped) return;
+        off();
+        resolve();
+      });
+    });
     const settleAfterDurable = async (block: TextBlock, rows: Tag[] | null): Promise<void> => {
       const input: { settle(b: TextBlock): void } | null = natsInput ?? checkpoint;
       if (!input) return;
@@ -293,7 +304,7 @@ export class WorkerRuntime {
       );
       settling.add(p);
       void p.finally(() => settling.delete(p));
-      while (settling.size >= MAX_SETTLING) await Promise.race(settling);
+      while (settling.size >= MAX_SETTLING && !this.control.stopped) await Promise.race([...settling, hardStop]);
     };
 
     let linesBefore = 0;
@@ -370,7 +381,12 @@ export class WorkerRuntime {
       state.fatal = errorMessage(err);
       code = 2;
     }
-    await Promise.all(settling);
+    // Blocks still waiting for a sink (database or NATS down) are left unacknowledged: redelivered later.
+    let settleTimer: ReturnType<typeof setTimeout> | null = null;
+    await Promise.race([Promise.all(settling), new Promise<void>((resolve) => (settleTimer = setTimeout(resolve, c.flushTimeoutMs ?? 10_000)))]);
+    if (settleTimer) clearTimeout(settleTimer);
+    if (settling.size > 0) log.warn("stopping with blocks whose tags are not yet written; their messages will be redelivered", { blocks: settling.size });
+    natsSinkAbort.abort();
     natsInput?.close();
     checkpoint?.close();
     clearInterval(flushMalformed);
