@@ -1,7 +1,7 @@
 import { benchEngine, COMMAND_RULES_DIR } from "./engine";
 
 const USAGE =
-  "usage: npm run bench -- <engine|store|swarm|cli|ui|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--corpus-only|--flood-only] [--no-build]";
+  "usage: npm run bench -- <engine|store|swarm|nats|cli|ui|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n] [--batch n] [--rules-count n] [--corpus-only|--flood-only] [--no-build]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   // Figures measured on "the sample pack's command rules" (engine (a), swarm) use a pinned copy.
   const cmdIdx = rest.indexOf("--command-rules");
   const commandRulesDir = cmdIdx >= 0 ? (rest[cmdIdx + 1] ?? COMMAND_RULES_DIR) : COMMAND_RULES_DIR;
-  const known = ["engine", "store", "swarm", "cli", "ui", "test-panel", "editor", "hostile", "all"];
+  const known = ["engine", "store", "swarm", "nats", "cli", "ui", "test-panel", "editor", "hostile", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -32,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
     const { benchSwarm } = await import("./swarm");
     const opts = { rulesDir: commandRulesDir, workers: num("--workers"), changes: num("--changes"), events: num("--events"), threads: num("--threads") };
     await benchSwarm(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+  }
+  if (name === "nats" || name === "all") {
+    const { benchNats } = await import("./nats");
+    await benchNats({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000 });
   }
   if (name === "cli" || name === "all") {
     const { benchCli } = await import("./cli");

@@ -6,6 +6,7 @@ import { ConfigError } from "./config";
 import { runWorker, WORKER_USAGE } from "./commands/worker";
 import { USER_COMMANDS, USER_USAGE } from "./commands/user";
 import { runWorkers, WORKERS_USAGE } from "./commands/workers";
+import { NATS_USAGE, runNats } from "./commands/nats";
 import { startTelemetry } from "../lib/telemetry-sdk";
 
 const USAGE = `usage: bin/ttp <command>   (or npm run -s ttp -- <command>)
@@ -15,6 +16,7 @@ const USAGE = `usage: bin/ttp <command>   (or npm run -s ttp -- <command>)
 ${STORE_USAGE.map((u) => `  ${u}`).join("\n")}
 ${WORKER_USAGE.map((u) => `  ${u}`).join("\n")}
   ${WORKERS_USAGE}
+${NATS_USAGE.map((u) => `  ${u}`).join("\n")}
 ${USER_USAGE.map((u) => `  ${u}`).join("\n")}
 
 Environment: TTP_RULE_STORE=filesystem|database (default database), TTP_RULES_DIR (default ./rules/ttp),
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   ...STORE_COMMANDS,
   worker: runWorker,
   workers: runWorkers,
+  nats: runNats,
   ...USER_COMMANDS,
 };
 

@@ -145,7 +145,13 @@ describe("ttp worker input and output", () => {
       [["--role", "master", "--events", "x.jsonl"], /--events only applies to --role worker/],
       [["--role", "worker", "--follow"], /--follow needs --events <file>/],
       [["--role", "worker", "--events", path.join(tmp, "missing.jsonl")], /no such file/],
-      [["--role", "worker", "--sink", "kafka"], /--sink must be jsonl, db or jsonl,db/],
+      [["--role", "worker", "--sink", "kafka"], /--sink must be jsonl, db, nats or a comma-separated combination/],
+      [["--role", "worker", "--sink", "nats"], /--sink nats .* needs --nats <url>/],
+      [["--role", "worker", "--durable", "g"], /--durable .* needs --nats <url>/],
+      [["--role", "worker", "--nats", "nats://127.0.0.1:1", "--durable", "g", "--events", "x.jsonl"], /--events and --durable are two inputs/],
+      [["--role", "worker", "--max-deliver", "3"], /--max-deliver only applies to NATS input/],
+      [["--role", "worker", "--nats", "nats://127.0.0.1:1", "--subject-prefix", "bad prefix"], /--subject-prefix must be/],
+      [["--role", "master", "--durable", "g"], /--durable only applies to --role worker/],
       [["--role", "worker", "--sink", "db", "--out", "x.jsonl"], /add jsonl to --sink/],
       [["--role", "worker", "--port", "70000"], /--port must be/],
       [["--role", "worker", "--threads", "1.5"], /--threads must be a whole number/],
@@ -155,10 +161,32 @@ describe("ttp worker input and output", () => {
       [["--role", "worker", "--id", "has space"], /--id must be/],
       [["--role", "worker", "--report-interval", "soon"], /--report-interval must be a duration/],
       [["--role", "worker", "--from-end"], /--from-end only applies with --follow/],
+      [["--role", "worker", "--checkpoint", "x.cp"], /--checkpoint only applies with --events <file> --follow/],
     ];
     for (const [args, message] of cases) {
       await expect(runWorker(args), args.join(" ")).rejects.toThrow(UsageError);
       await expect(runWorker(args), args.join(" ")).rejects.toThrow(message);
     }
   }, 30_000);
+
+  it("--follow --checkpoint: a restarted worker resumes after the last durably written block instead of re-reading", async () => {
+    const file = path.join(tmp, "checkpointed.jsonl");
+    const cp = path.join(tmp, "checkpointed.cp");
+    const first = Array.from({ length: 30 }, (_, i) => event(i, "cp-a"));
+    await writeFile(file, first.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const args = ["worker", "--role", "worker", "--id", "cp-1", "--events", file, "--follow", "--checkpoint", cp, "--report-interval", "0"];
+    const one = new WorkerProc("cp1", args, env);
+    await one.waitFor(() => one.tags.length >= expected(first).length, "the first tags");
+    expect(await one.stop()).toEqual({ code: 0, signal: null });
+    const saved = JSON.parse(await readFile(cp, "utf8")) as { pos: number };
+    expect(saved.pos).toBe((await readFile(file)).length);
+    const second = Array.from({ length: 12 }, (_, i) => event(i, "cp-b"));
+    await appendFile(file, second.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const two = new WorkerProc("cp2", args, env);
+    await two.waitFor(() => two.tags.length >= expected(second).length, "the new tags");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await two.stop()).toEqual({ code: 0, signal: null });
+    expect(two.tags.map((t) => t.source_id).every((id) => id.startsWith("cp-b"))).toBe(true);
+    expect(two.tags).toEqual(expected(second));
+  }, 60_000);
 });

@@ -272,7 +272,7 @@ async function tailCommand(argv: string[]): Promise<number> {
       const limit = parseNumberOption("history", values.history, 1, 10_000) ?? 20;
       for (const e of (await store.history({ limit })).reverse()) process.stdout.write(JSON.stringify(historyToChange(e)) + "\n");
     }
-    for await (const c of store.tail({ ...(fromSeq !== undefined ? { fromSeq } : {}), signal: controller.signal })) write(c);
+    for await (const c of store.subscribeChanges({ fromSeq: fromSeq ?? (await store.headSeq()), signal: controller.signal })) if (c.kind !== "resync") write(c);
   } finally {
     await store.close();
   }

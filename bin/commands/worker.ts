@@ -4,19 +4,21 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_MIN_CONFIDENCE } from "../../lib/engine/types";
 import { MasterRuntime } from "../../lib/worker/master";
+import { DEFAULT_STREAM, validPrefix } from "../../lib/worker/nats";
 import { WorkerRuntime, type WorkerConfig, type WorkerInput } from "../../lib/worker/worker";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
 import { parseEnv } from "../config";
 import { loggerFor } from "../open-store";
 
 export const WORKER_USAGE = [
-  "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s]",
-  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end]]] [--sink jsonl|db|jsonl,db] [--out <file>|-]",
+  "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s] [--nats <url> [--stream DECNET] [--subject-prefix p]]",
+  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end] [--checkpoint <file>]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 500]]",
+  "           [--sink jsonl|db|nats (comma-separated)] [--out <file>|-]",
   "           [--min-confidence x] [--threads n] [--match-cache n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
 ];
 
-const WORKER_ONLY = ["events", "follow", "from-end", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout"] as const;
-const SINKS = ["jsonl", "db"] as const;
+const WORKER_ONLY = ["events", "follow", "from-end", "checkpoint", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout", "durable", "max-deliver", "ack-wait", "batch"] as const;
+const SINKS = ["jsonl", "db", "nats"] as const;
 
 /** `5s`, `500ms`, `2m`, `1h` or a plain number of seconds → milliseconds. */
 export function parseDuration(name: string, value: string | undefined, fallbackMs: number): number {
@@ -44,6 +46,7 @@ export async function runWorker(argv: string[]): Promise<number> {
       events: { type: "string" },
       follow: { type: "boolean" },
       "from-end": { type: "boolean" },
+      checkpoint: { type: "string" },
       sink: { type: "string" },
       out: { type: "string" },
       "min-confidence": { type: "string" },
@@ -54,6 +57,13 @@ export async function runWorker(argv: string[]): Promise<number> {
       "report-interval": { type: "string" },
       "trace-applied": { type: "string" },
       "drain-timeout": { type: "string" },
+      nats: { type: "string" },
+      stream: { type: "string" },
+      durable: { type: "string" },
+      "subject-prefix": { type: "string" },
+      "max-deliver": { type: "string" },
+      "ack-wait": { type: "string" },
+      batch: { type: "string" },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${WORKER_USAGE[0]} | ${WORKER_USAGE[1]}`);
@@ -74,6 +84,14 @@ export async function runWorker(argv: string[]): Promise<number> {
   const logger = loggerFor(env);
   const http = port > 0 ? { port, host } : null;
   const common = { workerId: id, hostname: os.hostname(), pid: process.pid, http, logger };
+  const natsUrl = values.nats;
+  const stream = values.stream ?? DEFAULT_STREAM;
+  const prefix = values["subject-prefix"] ?? "";
+  if (!validPrefix(prefix)) throw new UsageError(`--subject-prefix must be empty or NATS tokens ending with a dot, e.g. "site-a." (got "${prefix}")`);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(stream)) throw new UsageError(`--stream must be letters, digits, _ and - (got "${stream}")`);
+  if (natsUrl === undefined) {
+    for (const k of ["stream", "subject-prefix"] as const) if (values[k] !== undefined) throw new UsageError(`--${k} only applies with --nats <url>`);
+  }
 
   if (role === "master") {
     const misplaced = WORKER_ONLY.filter((k) => values[k] !== undefined);
@@ -81,16 +99,30 @@ export async function runWorker(argv: string[]): Promise<number> {
     if (env.TTP_RULE_STORE !== "database") {
       throw new UsageError("--role master syncs the rules directory into the database: it needs TTP_RULE_STORE=database");
     }
-    const master = new MasterRuntime({ ...common, rulesDir: env.TTP_RULES_DIR, databaseUrl: env.DATABASE_URL, reportIntervalMs });
+    const master = new MasterRuntime({
+      ...common,
+      rulesDir: env.TTP_RULES_DIR,
+      databaseUrl: env.DATABASE_URL,
+      reportIntervalMs,
+      nats: natsUrl === undefined ? null : { url: natsUrl, stream, prefix },
+    });
     onSignals([() => master.stop(), () => process.exit(EXIT.runtime)]);
     const code = await master.run();
     return exitSoon(code);
   }
 
   const sinks = (values.sink ?? "jsonl").split(",").map((s) => s.trim());
-  for (const s of sinks) if (!(SINKS as readonly string[]).includes(s)) throw new UsageError(`--sink must be jsonl, db or jsonl,db (got "${values.sink}")`);
+  for (const s of sinks) if (!(SINKS as readonly string[]).includes(s)) throw new UsageError(`--sink must be jsonl, db, nats or a comma-separated combination (got "${values.sink}")`);
   const wantJsonl = sinks.includes("jsonl");
   const wantDb = sinks.includes("db");
+  const wantNats = sinks.includes("nats");
+  if (wantNats && natsUrl === undefined) throw new UsageError("--sink nats publishes ttp.tagged and ttp.rule.fired.*: it needs --nats <url>");
+  const natsInput = values.durable !== undefined;
+  if (natsInput && natsUrl === undefined) throw new UsageError("--durable names the consumer group of NATS input: it needs --nats <url>");
+  if (natsInput && (values.events !== undefined || values.follow)) throw new UsageError("--events and --durable are two inputs: pick one");
+  for (const k of ["max-deliver", "ack-wait", "batch"] as const) {
+    if (values[k] !== undefined && !natsInput) throw new UsageError(`--${k} only applies to NATS input (--nats <url> --durable <name>)`);
+  }
   if (values.out !== undefined && !wantJsonl) throw new UsageError("--out names the JSON Lines output: add jsonl to --sink (e.g. --sink jsonl,db)");
   if (wantDb && env.TTP_RULE_STORE !== "database") throw new UsageError("--sink db writes ttp_tag in the database: it needs TTP_RULE_STORE=database");
   const minConfidence = parseNumberOption("min-confidence", values["min-confidence"], 0, 1) ?? DEFAULT_MIN_CONFIDENCE;
@@ -111,8 +143,24 @@ export async function runWorker(argv: string[]): Promise<number> {
   const eventsPath = values.events ?? "-";
   if (values.follow && eventsPath === "-") throw new UsageError("--follow needs --events <file> (stdin is read until it ends anyway)");
   if (values["from-end"] && !values.follow) throw new UsageError("--from-end only applies with --follow");
+  if (values.checkpoint !== undefined && !values.follow) throw new UsageError("--checkpoint only applies with --events <file> --follow");
   let input: WorkerInput;
-  if (eventsPath === "-") {
+  if (natsInput) {
+    const durable = values.durable as string;
+    if (!/^[A-Za-z0-9_-]{1,200}$/.test(durable)) throw new UsageError(`--durable must be letters, digits, _ and - (got "${durable}")`);
+    const batch = parseInteger("batch", values.batch, 1, 10_000) ?? 500;
+    input = {
+      kind: "nats",
+      stream,
+      durable,
+      prefix,
+      maxDeliver: parseInteger("max-deliver", values["max-deliver"], 1, 1000) ?? 5,
+      ackWaitMs: parseDuration("ack-wait", values["ack-wait"], 30_000),
+      batch,
+      maxAckPending: Math.max(1000, batch * 16),
+    };
+    if (input.ackWaitMs < 1000) throw new UsageError("--ack-wait must be at least 1s");
+  } else if (eventsPath === "-") {
     input = { kind: "stream", stream: process.stdin, name: "<stdin>" };
   } else {
     let st;
@@ -126,7 +174,13 @@ export async function runWorker(argv: string[]): Promise<number> {
       if (values.follow) throw new UsageError(`--follow applies to regular files; ${eventsPath} is a named pipe, read until its writers close it`);
       input = { kind: "stream", stream: createReadStream(eventsPath, { highWaterMark: 128 * 1024 }), name: eventsPath };
     } else if (st.isFile()) {
-      input = { kind: "file", path: eventsPath, follow: values.follow === true, fromEnd: values["from-end"] === true };
+      input = {
+        kind: "file",
+        path: eventsPath,
+        follow: values.follow === true,
+        fromEnd: values["from-end"] === true,
+        checkpoint: values.checkpoint === undefined ? null : path.resolve(values.checkpoint),
+      };
     } else {
       throw new UsageError(`--events ${eventsPath} is not a regular file or a named pipe`);
     }
@@ -169,6 +223,8 @@ export async function runWorker(argv: string[]): Promise<number> {
     input,
     jsonl,
     dbSink: wantDb,
+    nats: natsUrl === undefined ? null : { url: natsUrl, prefix },
+    natsSink: wantNats,
     minConfidence,
     threads,
     ...(matchCacheEntries === undefined ? {} : { matchCacheEntries }),

@@ -103,3 +103,27 @@ export class ChangeHub {
     return iterator;
   }
 }
+
+/** `first` items, then everything `rest` yields; return() ends both. */
+export function prependEvents(first: ChangeEvent[], rest: AsyncIterableIterator<ChangeEvent>): AsyncIterableIterator<ChangeEvent> {
+  const queue = [...first];
+  let ended = false;
+  const iterator: AsyncIterableIterator<ChangeEvent> = {
+    next: async (): Promise<IteratorResult<ChangeEvent>> => {
+      if (ended) return { value: undefined, done: true };
+      const item = queue.shift();
+      if (item !== undefined) return { value: item, done: false };
+      return rest.next();
+    },
+    return: async (): Promise<IteratorResult<ChangeEvent>> => {
+      ended = true;
+      queue.length = 0;
+      await rest.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

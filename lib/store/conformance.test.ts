@@ -400,6 +400,72 @@ describe.each(storeTargets().map((t) => [t.name, t] as const))("RuleStore confor
     });
   });
 
+  describe("resuming the feed: subscribeChanges({ fromSeq }) and headSeq() (§3)", () => {
+    it("headSeq() is 0 before any change and then the seq of the newest change", async () => {
+      const store = await target.create();
+      expect(await store.headSeq()).toBe(0);
+      const rec = recordChanges(store.subscribeChanges());
+      await store.upsertRule(validRuleYaml("R1"), { actor: ACTOR });
+      await store.setState("R1", { state: "disabled" }, ACTOR);
+      await waitFor(() => rec.events.length >= 2, 3000, "two changes");
+      await rec.stop();
+      const last = changesOnly(rec.events).at(-1);
+      expect(await store.headSeq()).toBe(last?.seq);
+      expect((await store.loadCompiled()).seq).toBe(last?.seq);
+    });
+
+    it("replays every change after fromSeq in order, then continues live, each exactly once", async () => {
+      const store = await storeWith(["R1"]);
+      const mark = await store.headSeq();
+      await store.setState("R1", { state: "disabled", reason: "one" }, "a1");
+      await store.upsertRule(validRuleYaml("R2"), { actor: "a2" });
+      await store.clearState("R1", "a3");
+      const it = store.subscribeChanges({ fromSeq: mark });
+      const got: RuleChange[] = [];
+      const pending = (async () => {
+        while (got.length < 5) {
+          const n = await it.next();
+          if (n.done) return;
+          if (n.value.kind === "resync") throw new Error("unexpected resync");
+          got.push(n.value);
+        }
+      })();
+      await waitFor(() => got.length >= 3, 3000, "the replayed changes");
+      await store.setState("R2", { state: "disabled" }, "a4");
+      await store.deleteRule("R1", { actor: "a5" });
+      await pending;
+      await sleep(50);
+      await it.return?.();
+      expect(got.map((c) => [c.kind, c.ruleId, c.actor])).toEqual([
+        ["state", "R1", "a1"],
+        ["definition", "R2", "a2"],
+        ["state", "R1", "a3"],
+        ["state", "R2", "a4"],
+        ["deleted", "R1", "a5"],
+      ]);
+      const seqs = got.map((c) => c.seq as number);
+      expect(seqs).toEqual(Array.from({ length: 5 }, (_, i) => mark + 1 + i));
+      expect(await store.headSeq()).toBe(seqs.at(-1));
+    });
+
+    it("fromSeq = head streams only later changes; an abort ends a replaying subscription", async () => {
+      const store = await storeWith(["R1"]);
+      const head = await store.headSeq();
+      const it = store.subscribeChanges({ fromSeq: head });
+      const next = it.next();
+      await store.setState("R1", { state: "disabled" }, ACTOR);
+      expect((await next).value).toMatchObject({ kind: "state", ruleId: "R1", seq: head + 1 });
+      await it.return?.();
+      const ac = new AbortController();
+      const replaying = store.subscribeChanges({ fromSeq: 0, signal: ac.signal });
+      expect((await replaying.next()).value).toMatchObject({ kind: "definition", ruleId: "R1" });
+      ac.abort();
+      let done = false;
+      for (let i = 0; i < 10 && !done; i++) done = Boolean((await replaying.next()).done);
+      expect(done).toBe(true);
+    });
+  });
+
   describe("history", () => {
     it("is newest first and honours limit, before and ruleId", async () => {
       const store = await storeWith(["R1", "R2"]);

@@ -160,11 +160,11 @@ describe("DatabaseRuleStore on in-memory SQLite", () => {
     expect((await store.getRule("R1")).revision).toBe(1);
   });
 
-  it("tail(): from a seq, in order; default = head at call time; return() and abort end it", async () => {
+  it("subscribeChanges({ fromSeq }) replays from a seq, in order, then live; tail() (deprecated alias) defaults to the head; return() and abort end it", async () => {
     const store = open();
     await store.upsertRule(validRuleYaml("R1"), { actor: "a" });
     await store.setState("R1", { state: "disabled" }, "a");
-    const all = store.tail({ fromSeq: 0 });
+    const all = store.subscribeChanges({ fromSeq: 0 });
     expect((await all.next()).value).toMatchObject({ seq: 1, kind: "definition", ruleId: "R1", revision: 1 });
     expect((await all.next()).value).toMatchObject({ seq: 2, kind: "state", autoRevert: false });
     const fromNow = store.tail();
@@ -176,7 +176,7 @@ describe("DatabaseRuleStore on in-memory SQLite", () => {
     await all.return?.();
     expect((await idle).done).toBe(true);
     const ac = new AbortController();
-    const aborted = store.tail({ signal: ac.signal });
+    const aborted = store.subscribeChanges({ fromSeq: 3, signal: ac.signal });
     const waiting = aborted.next();
     ac.abort();
     expect((await waiting).done).toBe(true);
@@ -436,7 +436,7 @@ describe("DatabaseRuleStore on PostgreSQL", () => {
     await Promise.all(writers.map((w) => w.ready()));
     await writers[0]!.upsertRule(validRuleYaml("R1"), { actor: "w" });
     const reader = open({ url: db.url });
-    const tail = reader.tail({ fromSeq: 1 });
+    const tail = reader.subscribeChanges({ fromSeq: 1 });
     await Promise.all(
       writers.flatMap((w, wi) =>
         Array.from({ length: 10 }, (_, i) => w.setState("R1", { state: i % 2 ? "disabled" : "enabled", reason: `${wi}-${i}` }, `w${wi}`)),
@@ -446,7 +446,7 @@ describe("DatabaseRuleStore on PostgreSQL", () => {
     while (seqs.length < 30) {
       const n = await tail.next();
       if (n.done) break;
-      seqs.push(n.value.seq!);
+      if (n.value.kind !== "resync") seqs.push(n.value.seq!);
     }
     await tail.return?.();
     expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
@@ -482,14 +482,14 @@ describe("DatabaseRuleStore on PostgreSQL", () => {
     await Promise.all([a.ready(), b.ready()]);
     await a.upsertRule(validRuleYaml("R1"), { actor: "a" });
     const start = await b.headSeq();
-    const tail = b.tail({ fromSeq: start });
+    const tail = b.subscribeChanges({ fromSeq: start });
     const sub = recordChanges(b.subscribeChanges());
     const tailed: RuleChange[] = [];
     const tailing = (async () => {
       for (;;) {
         const n = await tail.next();
         if (n.done) return;
-        tailed.push(n.value);
+        if (n.value.kind !== "resync") tailed.push(n.value);
       }
     })();
     expect(await terminateBackends(db.name, PG_LISTENER_APP_NAME)).toBeGreaterThanOrEqual(2);

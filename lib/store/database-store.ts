@@ -426,21 +426,29 @@ export class DatabaseRuleStore implements RuleStore {
 
   // ------------------------------------------------------------------ change feed
 
-  subscribeChanges(options?: SubscribeOptions): AsyncIterableIterator<ChangeEvent> {
-    return this.hub.subscribe(options);
+  /**
+   * Without `fromSeq`: live changes from the in-process hub (synchronous registration, resync on
+   * overflow). With `fromSeq`: every change with seq > fromSeq read from `ttp_change` in seq order,
+   * then live, for as long as it is iterated — survives database outages (capped backoff, resumes
+   * from the last seq) and never buffers beyond one batch. Ends on return(), abort or close().
+   */
+  subscribeChanges(options: SubscribeOptions = {}): AsyncIterableIterator<ChangeEvent> {
+    const { fromSeq, ...live } = options;
+    if (fromSeq === undefined) return this.hub.subscribe(live);
+    return this.feedFrom(fromSeq, options.signal);
   }
 
-  /**
-   * Every change with seq > `fromSeq` (default: the head at call time), in seq order, for as
-   * long as it is iterated; survives database outages (capped backoff, resumes from the last
-   * seq). Keeps the process alive while iterated; ends on return(), abort or close().
-   */
+  /** @deprecated Use `subscribeChanges({ fromSeq })` (one feed API); kept for callers outside lib/. Without fromSeq: from the head at call time. */
   tail(options: TailOptions = {}): AsyncIterableIterator<RuleChange> {
-    let start: number | null = options.fromSeq ?? null;
+    return this.feedFrom(options.fromSeq ?? null, options.signal);
+  }
+
+  private feedFrom(fromSeq: number | null, signal: AbortSignal | undefined): AsyncIterableIterator<RuleChange> {
+    let start: number | null = fromSeq;
     if (start === null && this.driver instanceof SqliteDriver && !this.closed) start = this.driver.readSync(headSeqTx);
     const startPromise: Promise<number> | null = start === null && !this.closed ? this.headSeq() : null;
-    startPromise?.catch((err: unknown) => this.logger.warn("tail: reading the head failed; retrying", { error: errorMessage(err) }));
-    const ctx: TailContext = { stopped: false, start, startPromise, signal: options.signal };
+    startPromise?.catch((err: unknown) => this.logger.warn("change feed: reading the head failed; retrying", { error: errorMessage(err) }));
+    const ctx: TailContext = { stopped: false, start, startPromise, signal };
     const gen = this.runTail(ctx);
     const iterator: AsyncIterableIterator<RuleChange> = {
       next: () => gen.next(),

@@ -44,7 +44,8 @@ export function mapDbError(err: unknown, what: string): Error {
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
       return new BusyError(`${what}: the database is busy (${message}); retry`, { cause: err });
     }
-    if (BUSY_PG_CODES.has(code) || code.startsWith("08") || CONNECTION_ERRNOS.has(code)) {
+    // 55000 "database … is not currently accepting connections" (ALLOW_CONNECTIONS false, maintenance) is an outage too.
+    if (BUSY_PG_CODES.has(code) || code.startsWith("08") || CONNECTION_ERRNOS.has(code) || (code === "55000" && /accepting connections/i.test(message))) {
       return new BusyError(`${what}: the database is unavailable (${message}); retry`, { cause: err });
     }
   }

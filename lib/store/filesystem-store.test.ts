@@ -332,6 +332,12 @@ describe("FilesystemRuleStore: writes", () => {
     const h = await store.history({ limit: 100 });
     expect(h.map((e) => e.reason)).toEqual(["r4", "r3", "r2"]);
     expect(h.map((e) => e.seq)).toEqual([6, 5, 4]);
+    const replay = store.subscribeChanges({ fromSeq: 3 });
+    expect((await replay.next()).value).toMatchObject({ kind: "state", seq: 4 });
+    await replay.return?.();
+    const tooOld = store.subscribeChanges({ fromSeq: 1 });
+    expect((await tooOld.next()).value).toMatchObject({ kind: "resync" });
+    await tooOld.return?.();
   });
 
   it("close() is idempotent and ends subscriptions", async () => {

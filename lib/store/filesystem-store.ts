@@ -12,7 +12,7 @@ import { buildState, clearReason } from "../state/policy";
 import { defaultState, effectiveState, isExpired, type RuleState } from "../state/semantics";
 import { SPAN, withSpan } from "../telemetry";
 import { publishChange, type Bus } from "./bus";
-import { ChangeHub } from "./change-hub";
+import { ChangeHub, prependEvents } from "./change-hub";
 import { ExpiryScheduler } from "./expiry";
 import {
   SYSTEM_EXPIRY_ACTOR,
@@ -112,6 +112,8 @@ export class FilesystemRuleStore implements RuleStore {
   private readonly live = new Map<string, LiveRule>();
   private readonly states = new Map<string, RuleState>();
   private readonly changeLog: ChangeLogEntry[] = [];
+  /** The changes behind changeLog, for subscribeChanges({ fromSeq }) (same bound). */
+  private readonly recentChanges: RuleChange[] = [];
   private readonly expiry: ExpiryScheduler;
   private seq = 0;
   private watcher: FSWatcher | null = null;
@@ -212,8 +214,25 @@ export class FilesystemRuleStore implements RuleStore {
     return issues;
   }
 
-  subscribeChanges(options?: SubscribeOptions): AsyncIterableIterator<ChangeEvent> {
-    return this.hub.subscribe(options);
+  /**
+   * Live changes; with `fromSeq` (this process's seq) first the retained changes after it, or a
+   * resync marker when the retained window no longer reaches back that far.
+   */
+  subscribeChanges(options: SubscribeOptions = {}): AsyncIterableIterator<ChangeEvent> {
+    const { fromSeq, ...live } = options;
+    const subscription = this.hub.subscribe(live);
+    if (fromSeq === undefined || fromSeq >= this.seq || options.signal?.aborted) return subscription;
+    const oldest = this.recentChanges[0]?.seq ?? this.seq + 1;
+    const replay: ChangeEvent[] =
+      fromSeq + 1 < oldest
+        ? [{ kind: "resync", reason: `changes after seq ${fromSeq} are no longer held (oldest ${oldest}); reload` }]
+        : this.recentChanges.filter((c) => (c.seq ?? 0) > fromSeq);
+    return prependEvents(replay, subscription);
+  }
+
+  async headSeq(): Promise<number> {
+    await this.ready();
+    return this.seq;
   }
 
   // ---------------------------------------------------------------- state
@@ -589,6 +608,8 @@ export class FilesystemRuleStore implements RuleStore {
       after: snapshots.after,
     });
     if (this.changeLog.length > this.historyLimit) this.changeLog.splice(0, this.changeLog.length - this.historyLimit);
+    this.recentChanges.push(change);
+    if (this.recentChanges.length > this.historyLimit) this.recentChanges.splice(0, this.recentChanges.length - this.historyLimit);
     this.hub.publish(change);
     return change;
   }

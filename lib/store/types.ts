@@ -67,6 +67,13 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Buffered changes beyond this make the subscriber receive one resync marker instead. */
   maxBuffered?: number;
+  /**
+   * Replay every change with seq > fromSeq first, then continue live (database backends read the
+   * feed by seq, so nothing is lost and nothing buffers without bound). The filesystem backend's
+   * seq is per process: it replays what it still holds and sends a resync marker when it no
+   * longer holds everything after fromSeq.
+   */
+  fromSeq?: number;
 }
 
 export interface UpsertOptions {
@@ -129,6 +136,8 @@ export interface RuleStore {
   clearState(ruleId: string, actor: string, reason?: string): Promise<RuleState>;
   /** Registers synchronously; yields one change per edit in order; ends on return() or abort. */
   subscribeChanges(options?: SubscribeOptions): AsyncIterableIterator<ChangeEvent>;
+  /** Newest seq of the change feed (0 when nothing changed yet). */
+  headSeq(): Promise<number>;
   listRules(): Promise<RuleRecord[]>;
   /** NotFoundError when absent. */
   getRule(ruleId: string): Promise<RuleRecord>;

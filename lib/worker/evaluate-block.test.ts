@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { registerAnalyzer } from "../engine/analyzers";
+import { SKIP } from "../engine/analyzers/types";
 import { Engine } from "../engine/engine";
 import type { Tag, TtpEvent } from "../engine/types";
 import { parseRule } from "../rules/parse-rule";
 import { ruleYaml } from "../rules/testing/fixtures";
 import type { CompiledRule } from "../rules/types";
 import { BufferRecycler } from "./buffers";
-import { evaluateBlock, type EvaluateOptions } from "./evaluate-block";
+import { evaluateBlock, evaluateEvents, type EvaluateOptions } from "./evaluate-block";
 import { TagLineWriter } from "./tag-lines";
 
 function compiled(yaml: string): CompiledRule {
@@ -89,6 +92,48 @@ describe("evaluateBlock", () => {
   it("leaves the JSON Lines and the rows out when their sinks are off", () => {
     const r = evaluateBlock(block(cmd("e1", "uname")), engine, { minConfidence: 0, jsonl: false, rows: false });
     expect({ tags: r.tags, jsonl: r.jsonl.byteLength, rows: r.rows }).toEqual({ tags: 2, jsonl: 0, rows: null });
+  });
+});
+
+describe("evaluateEvents (NATS input on the main thread)", () => {
+  it("gives evaluateBlock's result for the same events, analyzer skipped/error counts and failures included", () => {
+    registerAnalyzer(
+      { kind: "lifter:test_eval_thrower", family: "behavioral", summary: "throws on demand", params: z.looseObject({}), patternParams: [], reads: ["boom"] },
+      {
+        kind: "lifter:test_eval_thrower",
+        family: "behavioral",
+        prepare: () => null,
+        evaluate: (_c, p) => {
+          if (p.boom === true) throw new Error("kaboom");
+          return p.boom === "skip" ? SKIP : { evidence: {} };
+        },
+      },
+    );
+    const thrower = `rule_id: R0900
+rule_version: 1
+name: thrower
+applies_to: [session]
+match: {kind: lifter:test_eval_thrower}
+emits:
+  - {technique_id: T1059, tactic: TA0002, confidence: 0.5}
+`;
+    const make = () => engineWith(thrower, ruleYaml("R1", { pattern: "uname", confidence: 0.8 }));
+    const events: TtpEvent[] = [
+      { source_kind: "session", source_id: "s1", attacker_uuid: "a", payload: { boom: true } },
+      { source_kind: "session", source_id: "s2", attacker_uuid: "a", payload: { boom: "skip" } },
+      { source_kind: "session", source_id: "s3", attacker_uuid: "a", payload: { boom: false } },
+      { source_kind: "command", source_id: "c1", attacker_uuid: "a", payload: { command_text: "uname -a" } },
+    ];
+    const fromText = evaluateBlock(block(events.map((e) => JSON.stringify(e)).join("\n")), make(), opts);
+    const fromEvents = evaluateEvents(events, make(), opts);
+    expect(fromEvents.analyzers).toEqual([["lifter:test_eval_thrower", 1, 1]]);
+    expect(fromEvents.analyzerFailures).toEqual([{ ruleId: "R0900", kind: "lifter:test_eval_thrower", message: "kaboom" }]);
+    expect({ ...fromEvents, jsonl: Buffer.from(fromEvents.jsonl).toString() }).toEqual({ ...fromText, jsonl: Buffer.from(fromText.jsonl).toString() });
+    // Counts are per call: a second block on the same engine starts from zero.
+    const engine = make();
+    evaluateEvents(events, engine, opts);
+    const again = evaluateEvents(events.slice(3), engine, opts);
+    expect({ analyzers: again.analyzers, failures: again.analyzerFailures, tags: again.tags }).toEqual({ analyzers: [], failures: [], tags: 1 });
   });
 });
 

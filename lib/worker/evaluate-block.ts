@@ -1,7 +1,7 @@
-import type { AnalyzerFailure, Engine } from "../engine/engine";
+import type { AnalyzerCounts, AnalyzerFailure, Engine } from "../engine/engine";
 import type { MatchCacheTotals } from "../engine/match-cache";
 import { parseEventLine } from "../engine/event-line";
-import type { Tag } from "../engine/types";
+import type { Tag, TtpEvent } from "../engine/types";
 import type { Span } from "@opentelemetry/api";
 import { SPAN, withSpanSync } from "../telemetry";
 import type { BufferRecycler } from "./buffers";
@@ -66,8 +66,21 @@ const EMPTY = new Uint8Array(0);
  * payload content. Without an OpenTelemetry SDK both are no-ops.
  */
 export function evaluateBlock(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null = null): BlockResult {
+  return traced(() => evaluateUntraced(block, engine, options, output));
+}
+
+/** evaluateBlock for events already parsed (NATS input on the main thread: no JSON round trip). */
+export function evaluateEvents(events: readonly TtpEvent[], engine: Engine, options: EvaluateOptions, output: BufferRecycler | null = null): BlockResult {
+  return traced(() => {
+    const acc = new Accumulator(engine, options, output);
+    for (const e of events) acc.add(e);
+    return acc.result(events.length);
+  });
+}
+
+function traced(run: () => BlockResult): BlockResult {
   return withSpanSync(SPAN.eval, {}, (span) => {
-    const r = evaluateUntraced(block, engine, options, output);
+    const r = run();
     describeBlock(span, r);
     return r;
   });
@@ -94,22 +107,92 @@ function describeBlock(span: Span, r: BlockResult): void {
   for (const [ruleId, n] of r.fires) withSpanSync(SPAN.fire, { rule_id: ruleId, "ttp.fires": n }, () => undefined);
 }
 
+/** Evaluates events one by one, counting, flooring and serialising their tags. */
+class Accumulator {
+  private readonly cache0: MatchCacheTotals;
+  private readonly counts0: Map<string, AnalyzerCounts>;
+  private readonly floor: number;
+  private readonly rows: Tag[] | null;
+  private readonly fires = new Map<string, number>();
+  private readonly out: TagLineWriter | null;
+  readonly samples: MalformedLine[] = [];
+  events = 0;
+  malformed = 0;
+  private tags = 0;
+  private belowFloor = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    options: EvaluateOptions,
+    private readonly output: BufferRecycler | null,
+  ) {
+    this.cache0 = engine.matchCacheTotals();
+    this.counts0 = engine.analyzerCounts();
+    this.floor = options.minConfidence;
+    this.rows = options.rows ? [] : null;
+    this.out = options.jsonl ? new TagLineWriter(output) : null;
+  }
+
+  add(event: TtpEvent): void {
+    this.events++;
+    const found = this.engine.evaluate(event);
+    if (found.length === 0) return;
+    let lastRule = "";
+    for (let i = 0; i < found.length; i++) {
+      const tag = found[i] as Tag;
+      // The engine emits a rule's tags together: one fire per (event, rule).
+      if (tag.rule_id !== lastRule) {
+        lastRule = tag.rule_id;
+        this.fires.set(lastRule, (this.fires.get(lastRule) ?? 0) + 1);
+      }
+      if (tag.confidence < this.floor) {
+        this.belowFloor++;
+        continue;
+      }
+      this.tags++;
+      if (this.out !== null) this.out.write(tag);
+      if (this.rows !== null) this.rows.push(tag);
+    }
+  }
+
+  result(lines: number): BlockResult {
+    let jsonl: Uint8Array = EMPTY;
+    if (this.out !== null) {
+      if (this.out.length > 0) jsonl = this.out.bytes();
+      else this.output?.give(this.out.bytes());
+    }
+    const cache1 = this.engine.matchCacheTotals();
+    const c0 = this.cache0;
+    const matchCache = { lookups: cache1.lookups - c0.lookups, hits: cache1.hits - c0.hits, bypassed: cache1.bypassed - c0.bypassed };
+    const analyzers: [string, number, number][] = [];
+    for (const [kind, c] of this.engine.analyzerCounts()) {
+      const before = this.counts0.get(kind);
+      const skipped = c.skipped - (before?.skipped ?? 0);
+      const errors = c.errors - (before?.errors ?? 0);
+      if (skipped > 0 || errors > 0) analyzers.push([kind, skipped, errors]);
+    }
+    return {
+      events: this.events,
+      malformed: this.malformed,
+      malformedSamples: this.samples,
+      tags: this.tags,
+      belowFloor: this.belowFloor,
+      jsonl,
+      rows: this.rows,
+      fires: [...this.fires],
+      lines,
+      matchCache,
+      analyzers,
+      analyzerFailures: this.engine.takeAnalyzerFailures(),
+    };
+  }
+}
+
 function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null): BlockResult {
-  const cache0 = engine.matchCacheTotals();
-  const counts0 = engine.analyzerCounts();
   const b = block.bytes;
   const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
   const maxSamples = options.maxSamples ?? 10;
-  const floor = options.minConfidence;
-  const wantJson = options.jsonl;
-  const rows: Tag[] | null = options.rows ? [] : null;
-  const fires = new Map<string, number>();
-  const samples: MalformedLine[] = [];
-  const out = wantJson ? new TagLineWriter(output) : null;
-  let events = 0;
-  let malformed = 0;
-  let tags = 0;
-  let belowFloor = 0;
+  const acc = new Accumulator(engine, options, output);
   let lineNo = 0;
   let pos = 0;
   const end = text.length;
@@ -126,56 +209,11 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
     if ((c0 === 32 || c0 === 9) && line.trim() === "") continue;
     const parsed = parseEventLine(line);
     if (!parsed.ok) {
-      malformed++;
-      if (samples.length < maxSamples) samples.push({ line: lineNo, error: parsed.error });
+      acc.malformed++;
+      if (acc.samples.length < maxSamples) acc.samples.push({ line: lineNo, error: parsed.error });
       continue;
     }
-    events++;
-    const found = engine.evaluate(parsed.event);
-    if (found.length === 0) continue;
-    let lastRule = "";
-    for (let i = 0; i < found.length; i++) {
-      const tag = found[i] as Tag;
-      // The engine emits a rule's tags together: one fire per (event, rule).
-      if (tag.rule_id !== lastRule) {
-        lastRule = tag.rule_id;
-        fires.set(lastRule, (fires.get(lastRule) ?? 0) + 1);
-      }
-      if (tag.confidence < floor) {
-        belowFloor++;
-        continue;
-      }
-      tags++;
-      if (out !== null) out.write(tag);
-      if (rows !== null) rows.push(tag);
-    }
+    acc.add(parsed.event);
   }
-  let jsonl: Uint8Array = EMPTY;
-  if (out !== null) {
-    if (out.length > 0) jsonl = out.bytes();
-    else output?.give(out.bytes());
-  }
-  const cache1 = engine.matchCacheTotals();
-  const matchCache = { lookups: cache1.lookups - cache0.lookups, hits: cache1.hits - cache0.hits, bypassed: cache1.bypassed - cache0.bypassed };
-  const analyzers: [string, number, number][] = [];
-  for (const [kind, c] of engine.analyzerCounts()) {
-    const before = counts0.get(kind);
-    const skipped = c.skipped - (before?.skipped ?? 0);
-    const errors = c.errors - (before?.errors ?? 0);
-    if (skipped > 0 || errors > 0) analyzers.push([kind, skipped, errors]);
-  }
-  return {
-    events,
-    malformed,
-    malformedSamples: samples,
-    tags,
-    belowFloor,
-    jsonl,
-    rows,
-    fires: [...fires],
-    lines: lineNo,
-    matchCache,
-    analyzers,
-    analyzerFailures: engine.takeAnalyzerFailures(),
-  };
+  return acc.result(lineNo);
 }

@@ -1,7 +1,8 @@
 import type { Engine } from "../engine/engine";
+import type { TtpEvent } from "../engine/types";
 import { BufferRecycler } from "./buffers";
 import { OUTPUT_BYTES, type EvalPool } from "./eval-pool";
-import { evaluateBlock, traceThreadResult, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
+import { evaluateBlock, evaluateEvents, traceThreadResult, type BlockResult, type EvaluateOptions, type TextBlock } from "./evaluate-block";
 
 /** Read size of file input: one block is about this much text. */
 export const READ_BYTES = 128 * 1024;
@@ -31,8 +32,20 @@ export interface EvaluateBlocksOptions {
   pool: EvalPool | null;
   evaluate: EvaluateOptions;
   memory: BlockMemory;
-  /** Called for every block's result, in input order; awaited (backpressure). */
-  handle(result: BlockResult, restart: boolean | undefined): Promise<void>;
+  /**
+   * Called for every block's result, in input order; awaited (backpressure). `block` is the input
+   * block the result came from when `ownBlocks` is set (an input that acknowledges or checkpoints a
+   * block once its tags are durable needs it; its bytes may already be recycled), else undefined.
+   */
+  handle(result: BlockResult, restart: boolean | undefined, block: TextBlock | undefined): Promise<void>;
+  /** Hand each block to `handle` (NATS input, --checkpoint). */
+  ownBlocks?: boolean;
+  /**
+   * The events of a block that carries them already parsed (NATS input on this thread): evaluated
+   * with evaluateEvents, no JSON round trip; its bytes are not block memory. Only consulted without
+   * a pool: for evaluation threads such an input must yield text blocks.
+   */
+  eventsOf?: (block: TextBlock) => readonly TtpEvent[] | undefined;
   /** Checked after each block: true ends the loop early (a fatal failure elsewhere). */
   stopped?: () => boolean;
 }
@@ -52,6 +65,7 @@ export async function evaluateBlocks(input: AsyncIterable<TextBlock>, o: Evaluat
     let chain: Promise<void> = Promise.resolve();
     for await (const block of input) {
       const restart = block.restart;
+      const own = o.ownBlocks ? block : undefined;
       const result = pool.submit(block);
       // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
       result.catch(() => undefined);
@@ -60,7 +74,7 @@ export async function evaluateBlocks(input: AsyncIterable<TextBlock>, o: Evaluat
         try {
           const r = await result;
           traceThreadResult(r);
-          await o.handle(r, restart);
+          await o.handle(r, restart, own);
         } finally {
           inflight--;
           slotFreed?.();
@@ -80,9 +94,15 @@ export async function evaluateBlocks(input: AsyncIterable<TextBlock>, o: Evaluat
   }
   let lastYield = performance.now();
   for await (const block of input) {
-    const result = evaluateBlock(block, o.engine, o.evaluate, o.memory.output);
-    o.memory.input.give(block.bytes);
-    await o.handle(result, block.restart);
+    const events = o.eventsOf?.(block);
+    let result: BlockResult;
+    if (events) {
+      result = evaluateEvents(events, o.engine, o.evaluate, o.memory.output);
+    } else {
+      result = evaluateBlock(block, o.engine, o.evaluate, o.memory.output);
+      o.memory.input.give(block.bytes);
+    }
+    await o.handle(result, block.restart, o.ownBlocks ? block : undefined);
     if (stopped()) break;
     // Buffered input resolves without an event-loop turn: give other I/O (the rule feed) a turn now and then.
     if (performance.now() - lastYield > 10) {

@@ -85,6 +85,11 @@ class Blocker {
     return this.emit(bytes);
   }
 
+  /** Bytes held back (the start of a line not yet complete). */
+  get carried(): number {
+    return this.carry?.length ?? 0;
+  }
+
   /** The unterminated last line, if any. */
   flush(): TextBlock | null {
     const rest = this.carry;
@@ -179,6 +184,17 @@ export interface FileInputOptions extends InputOptions {
   fromEnd?: boolean;
   /** How often a followed file is checked for new data at its end (default 50 ms). */
   pollMs?: number;
+  /** Resume here when the file at the path is still this one (same inode) and at least this long. */
+  resumeAt?: FilePosition | null;
+  /** Told, for every block, where the file stands once that block is handled (for a checkpoint). */
+  onBlock?: (block: TextBlock, position: FilePosition) => void;
+}
+
+/** A position in a followed file: the byte offset after the last complete line handed on. */
+export interface FilePosition {
+  dev: number;
+  ino: number;
+  pos: number;
 }
 
 const sameFile = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev;
@@ -197,6 +213,17 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
   let fh: FileHandle = await open(file, "r");
   let current = await fh.stat();
   let pos = options.fromEnd ? current.size : 0;
+  const resume = options.resumeAt;
+  if (resume && resume.ino === current.ino && resume.dev === current.dev && resume.pos <= current.size) {
+    pos = resume.pos;
+    log.info("resuming the input file from its checkpoint", { file, position: pos });
+  } else if (resume) {
+    log.warn("the checkpoint names another file or a longer one (rotated or truncated); reading from the start", { file });
+  }
+  const mark = (block: TextBlock, at: number): TextBlock => {
+    options.onBlock?.(block, { dev: current.dev, ino: current.ino, pos: at });
+    return block;
+  };
   try {
     for (;;) {
       if (control.stopped) break;
@@ -204,7 +231,7 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
       if (bytesRead > 0) {
         pos += bytesRead;
         const block = blocker.push(buf.subarray(0, bytesRead));
-        if (block) yield block;
+        if (block) yield mark(block, pos - blocker.carried);
         continue;
       }
       if (!options.follow || control.draining) break;
@@ -220,7 +247,7 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
           continue;
         }
         const tail = blocker.flush();
-        if (tail) yield tail;
+        if (tail) yield mark(tail, pos);
         await fh.close();
         fh = next;
         current = await fh.stat();
@@ -239,7 +266,7 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
       await control.sleep(pollMs);
     }
     const last = blocker.flush();
-    if (last) yield last;
+    if (last) yield mark(last, pos);
   } finally {
     await fh.close().catch((err: unknown) => log.debug("closing the input file failed", { file, error: errorMessage(err) }));
   }

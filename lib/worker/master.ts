@@ -2,6 +2,8 @@ import type { Logger } from "../logger";
 import { DatabaseRuleStore } from "../store/database-store";
 import { FilesystemRuleStore } from "../store/filesystem-store";
 import { syncFromFilesystem, type FilesystemSync } from "../store/sync";
+import { ChangePublisher } from "./change-publisher";
+import { closeNats, natsClients, type NatsClients } from "./nats";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
 import { WorkerState } from "./stats";
@@ -20,6 +22,8 @@ export interface MasterConfig {
   logger: Logger;
   probeIntervalMs?: number;
   onListening?: (port: number) => void;
+  /** Publish every change to NATS (`ttp.rule.reloaded.<id>` / `ttp.rule.state.<id>`); null: no bus. */
+  nats?: { url: string; stream: string; prefix: string } | null;
 }
 
 /**
@@ -53,6 +57,8 @@ export class MasterRuntime {
     const workerDb = new WorkerDb(c.databaseUrl, { logger: log });
     let probe: ReturnType<typeof setInterval> | null = null;
     let sync: FilesystemSync | null = null;
+    let nats: NatsClients | null = null;
+    let publishing: Promise<void> = Promise.resolve();
     try {
       if (c.http && metrics) {
         http = await startHttpEndpoint({ ...c.http, state, metrics, logger: log });
@@ -63,6 +69,11 @@ export class MasterRuntime {
       await fsStore.ready();
       db = new DatabaseRuleStore({ url: c.databaseUrl, logger: log, expiry: true });
       probe = this.startProbe(fsStore, db);
+      if (c.nats) {
+        nats = await natsClients(c.nats.url, `ttp-master-${c.workerId}`, log);
+        const publisher = new ChangePublisher(nats, db, { stream: c.nats.stream, prefix: c.nats.prefix, logger: log, signal });
+        publishing = publisher.run();
+      }
       if (c.reportIntervalMs > 0) {
         reporter = new Reporter(workerDb, state, { intervalMs: c.reportIntervalMs, logger: log });
         reporter.start();
@@ -94,6 +105,10 @@ export class MasterRuntime {
     } finally {
       this.abort.abort();
       if (probe) clearInterval(probe);
+      await publishing;
+      if (nats) {
+        await closeNats(nats.nc).catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
+      }
       await sync?.stop();
       await reporter?.stop();
       await fsStore?.close().catch((err: unknown) => log.warn("closing the filesystem store failed", { error: errorMessage(err) }));

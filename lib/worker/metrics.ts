@@ -111,6 +111,33 @@ export class WorkerMetrics {
         for (const [ruleId, n] of s.fires) this.inc({ rule_id: ruleId }, n);
       },
     });
+    new Counter({
+      name: "ttp_worker_nats_messages_total",
+      help: "NATS input messages: received, acked (tags durably written or dead-lettered), redelivered (received again after AckWait or a crash).",
+      labelNames: ["result"],
+      registers: [r],
+      collect() {
+        this.reset();
+        const n = s.nats;
+        if (!n) return;
+        this.inc({ result: "received" }, n.received);
+        this.inc({ result: "acked" }, n.acked);
+        this.inc({ result: "redelivered" }, n.redelivered);
+      },
+    });
+    new Counter({
+      name: "ttp_worker_nats_dead_letters_total",
+      help: "NATS input messages republished to ttp.deadletter, by reason.",
+      labelNames: ["reason"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [reason, n] of s.nats?.deadLettered ?? []) this.inc({ reason }, n);
+      },
+    });
+    gauge("ttp_worker_nats_consumer_pending", "Messages the shared consumer has not delivered yet (num_pending, last consumer info).", () => s.nats?.pending ?? null);
+    gauge("ttp_worker_nats_consumer_ack_pending", "Messages delivered to the group and not yet acknowledged (num_ack_pending).", () => s.nats?.ackPending ?? null);
+    gauge("ttp_worker_nats_connected", "1 while NATS input flows, 0 while it is paused (NATS input only).", () => (s.nats ? (s.nats.pausedReason === null ? 1 : 0) : null));
     this.propagation = new Histogram({
       name: "ttp_worker_propagation_seconds",
       help: "From a change's commit time (its `at`) to its application here; includes clock skew between hosts.",

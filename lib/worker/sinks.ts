@@ -40,6 +40,12 @@ export class JsonlSink {
     });
   }
 
+  /** Resolves once every chunk written so far has been handed to the operating system. */
+  flushed(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.stream.write("", (err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+
   /** Flushes; ends the stream when it belongs to the sink (a file), leaves stdout open. */
   async close(): Promise<void> {
     if (this.failure) throw this.failure;
@@ -61,11 +67,11 @@ export class JsonlSink {
 export interface DbTagSinkOptions {
   workerId: string;
   logger?: Logger;
-  /** Tags per insert transaction (default 1000). */
+  /** Tags per insert transaction (default 4000). */
   batchSize?: number;
   /** Above this many pending tags, write() waits (backpressure to the input) (default 50,000). */
   maxBuffered?: number;
-  /** A partial batch is written after this long (default 200 ms). */
+  /** A partial batch nobody waits for (see durable()) is written after this long (default 200 ms). */
   flushMs?: number;
   onBacklog?: (pending: number) => void;
   onDbStatus?: (up: boolean) => void;
@@ -86,12 +92,16 @@ export class DbTagSink {
   private readonly spaceWaiters: (() => void)[] = [];
   private readonly stopping = new AbortController();
   private fatal: Error | null = null;
+  /** Tags ever accepted / ever committed: durable() waits for committed ≥ its mark. */
+  private accepted = 0;
+  private committed = 0;
+  private readonly barriers: { mark: number; resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(
     private readonly db: WorkerDb,
     private readonly options: DbTagSinkOptions,
   ) {
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 4000;
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.flushMs = options.flushMs ?? 200;
     this.log = options.logger ?? silentLogger;
@@ -105,6 +115,7 @@ export class DbTagSink {
     if (this.fatal) throw this.fatal;
     if (tags.length === 0) return;
     for (const t of tags) this.buffer.push(t);
+    this.accepted += tags.length;
     this.options.onBacklog?.(this.buffer.length);
     if (this.buffer.length >= this.batchSize) this.kick();
     else this.arm();
@@ -112,6 +123,22 @@ export class DbTagSink {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
     if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * Resolves once every tag accepted so far is committed (the NATS input acknowledges its
+   * messages then). Writes at once instead of waiting for `flushMs`; tags arriving while a
+   * transaction runs go into the next one (group commit). Waits through outages; rejects only
+   * when the sink failed for good or closed with tags unwritten.
+   */
+  durable(): Promise<void> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.committed >= this.accepted) return Promise.resolve();
+    const mark = this.accepted;
+    return new Promise<void>((resolve, reject) => {
+      this.barriers.push({ mark, resolve, reject });
+      this.kick();
+    });
   }
 
   /**
@@ -131,6 +158,7 @@ export class DbTagSink {
     } finally {
       clearTimeout(giveUp);
     }
+    if (this.buffer.length > 0 || this.fatal) this.failBarriers(this.fatal ?? new Error(`tag sink closed with ${this.buffer.length} tags unwritten`));
     return this.buffer.length;
   }
 
@@ -159,6 +187,8 @@ export class DbTagSink {
       try {
         await this.db.insertTags(batch, this.options.workerId, nowIso());
         this.buffer.splice(0, batch.length);
+        this.committed += batch.length;
+        this.releaseBarriers();
         if (failures > 0) this.log.info("tag sink: database reachable again", { pending: this.buffer.length });
         failures = 0;
         this.options.onDbStatus?.(true);
@@ -168,6 +198,7 @@ export class DbTagSink {
         if (!isTransientDbError(err)) {
           this.fatal = new Error(`tag sink: the database refused tags: ${errorMessage(err)}`, { cause: err });
           this.log.error("tag sink: the database refused tags", { error: errorMessage(err) });
+          this.failBarriers(this.fatal);
           this.wakeWriters();
           return;
         }
@@ -181,6 +212,14 @@ export class DbTagSink {
         await sleep(delay, this.stopping.signal);
       }
     }
+  }
+
+  private releaseBarriers(): void {
+    while (this.barriers.length > 0 && (this.barriers[0] as { mark: number }).mark <= this.committed) this.barriers.shift()?.resolve();
+  }
+
+  private failBarriers(err: Error): void {
+    for (const b of this.barriers.splice(0)) b.reject(err);
   }
 
   private wakeWriters(): void {

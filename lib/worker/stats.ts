@@ -1,6 +1,7 @@
 /** What a worker or master process knows about itself; read by /healthz, /metrics and the database report. */
 
 import type { MatchCacheTotals } from "../engine/match-cache";
+import type { NatsInputStats } from "./nats-input";
 
 export type WorkerRole = "master" | "worker";
 export type HealthStatus = "ok" | "stale" | "error";
@@ -15,6 +16,8 @@ export interface HealthBody {
   lag_seconds: number;
   rules: number;
   db: "up" | "down";
+  /** NATS input: stream, durable, connection and the consumer's pending counts. */
+  nats?: { stream: string; durable: string; connected: boolean; pending: number | null; ack_pending: number | null };
   /** Why the status is not ok (absent when ok). */
   reason?: string;
 }
@@ -65,6 +68,9 @@ export class WorkerState {
   readonly lastFiredAtMs = new Map<string, number>();
   /** Tags waiting for the database sink. */
   dbTagBacklog = 0;
+  /** NATS input counters and consumer state (null for file/stream input). */
+  nats: NatsInputStats | null = null;
+  natsSource: { stream: string; durable: string } | null = null;
   private behindSinceMs: number | null = null;
 
   constructor(options: WorkerStateOptions) {
@@ -133,6 +139,9 @@ export class WorkerState {
     } else if (!this.loaded) {
       status = "error";
       reason = this.identity.role === "master" ? "not synchronised with the rules directory yet" : "no rule snapshot loaded yet";
+    } else if (this.nats && this.nats.pausedReason !== null) {
+      status = "stale";
+      reason = `input paused: ${this.nats.pausedReason}`;
     } else if (!this.dbUp) {
       status = "stale";
       reason = "database unreachable; running on the last rules loaded";
@@ -150,6 +159,9 @@ export class WorkerState {
       lag_seconds: Number(lagSeconds.toFixed(3)),
       rules: this.rules,
       db: this.dbUp ? "up" : "down",
+      ...(this.nats && this.natsSource
+        ? { nats: { stream: this.natsSource.stream, durable: this.natsSource.durable, connected: this.nats.connected, pending: this.nats.pending, ack_pending: this.nats.ackPending } }
+        : {}),
       ...(reason === undefined ? {} : { reason }),
     };
   }

@@ -42,6 +42,12 @@ export interface StoredRuleStats extends RuleStatsRow {
 }
 
 const TAG_BATCH = 500;
+const TAG_COLUMNS = ["uuid", "source_kind", "source_id", "attacker_uuid", "identity_uuid", "session_id", "decky_id", "tactic", "technique_id", "sub_technique_id", "confidence", "rule_id", "rule_version", "evidence", "worker_id", "created_at"] as const;
+const PG_TAG_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "float8", "text", "int4", "text", "text", "timestamptz"] as const;
+
+function tagValues(t: Tag, workerId: string, createdAt: string): (string | number | null)[] {
+  return [t.uuid, t.source_kind, t.source_id, t.attacker_uuid, t.identity_uuid, t.session_id, t.decky_id, t.tactic, t.technique_id, t.sub_technique_id, t.confidence, t.rule_id, t.rule_version, JSON.stringify(t.evidence), workerId, createdAt];
+}
 
 function toStoredRuleStats(r: { workerId: string; ruleId: string; fires: unknown; recentFires: unknown; lastFiredAt: unknown; updatedAt: unknown }): StoredRuleStats {
   return {
@@ -82,6 +88,7 @@ export class WorkerDb {
   private opening: Promise<OpenedDatabase> | null = null;
   private closed = false;
   private readonly logger: Logger;
+  private sqliteInsert: { db: unknown; run: (rows: readonly Tag[], workerId: string, createdAt: string) => number } | null = null;
 
   constructor(
     private readonly url: string,
@@ -91,39 +98,35 @@ export class WorkerDb {
   }
 
   /** Inserts tags, ignoring any whose uuid is already stored (idempotent re-processing). */
-  async insertTags(tags: readonly Tag[], workerId: string, createdAt: string): Promise<void> {
-    if (tags.length === 0) return;
-    const rows = tags.map((t) => ({
-      uuid: t.uuid,
-      sourceKind: t.source_kind,
-      sourceId: t.source_id,
-      attackerUuid: t.attacker_uuid,
-      identityUuid: t.identity_uuid,
-      sessionId: t.session_id,
-      deckyId: t.decky_id,
-      tactic: t.tactic,
-      techniqueId: t.technique_id,
-      subTechniqueId: t.sub_technique_id,
-      confidence: t.confidence,
-      ruleId: t.rule_id,
-      ruleVersion: t.rule_version,
-      evidence: JSON.stringify(t.evidence),
-      workerId,
-      createdAt,
-    }));
+  async insertTags(tags: readonly Tag[], workerId: string, createdAt: string): Promise<number> {
+    if (tags.length === 0) return 0;
     const o = await this.db();
     if (o.dialect === "sqlite") {
+      // One prepared statement per row (the hot path: drizzle's query building cost more than SQLite itself).
+      if (!this.sqliteInsert || this.sqliteInsert.db !== o.sqlite) {
+        const stmt = o.sqlite.prepare(`INSERT INTO ttp_tag (${TAG_COLUMNS.join(", ")}) VALUES (${TAG_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT (uuid) DO NOTHING`);
+        const run = o.sqlite.transaction((rows: readonly Tag[], by: string, at: string) => {
+          let n = 0;
+          for (const t of rows) n += stmt.run(...tagValues(t, by, at)).changes;
+          return n;
+        });
+        this.sqliteInsert = { db: o.sqlite, run: (rows, by, at) => run.immediate(rows, by, at) };
+      }
       // IMMEDIATE: take the write lock up front (a deferred upgrade can fail with SQLITE_BUSY at once).
-      o.db.transaction(
-        (tx) => {
-          for (const part of chunks(rows, TAG_BATCH)) tx.insert(sqliteSchema.ttpTag).values(part).onConflictDoNothing().run();
-        },
-        { behavior: "immediate" },
-      );
-      return;
+      return this.sqliteInsert.run(tags, workerId, createdAt);
     }
-    await pgTransaction(o.pool, async (tx) => {
-      for (const part of chunks(rows, TAG_BATCH)) await tx.insert(pgSchema.ttpTag).values(part).onConflictDoNothing();
+    return withPgTransaction(o.pool, "BEGIN", async (client) => {
+      let n = 0;
+      for (const part of chunks([...tags], TAG_BATCH * 4)) {
+        const cols: unknown[][] = TAG_COLUMNS.map(() => []);
+        for (const t of part) tagValues(t, workerId, createdAt).forEach((v, i) => (cols[i] as unknown[]).push(v));
+        const res = await client.query(
+          `INSERT INTO ttp_tag (${TAG_COLUMNS.join(", ")}) SELECT * FROM unnest(${PG_TAG_TYPES.map((ty, i) => `$${i + 1}::${ty}[]`).join(", ")}) ON CONFLICT (uuid) DO NOTHING`,
+          cols,
+        );
+        n += res.rowCount ?? 0;
+      }
+      return n;
     });
   }
 

@@ -1,29 +1,35 @@
 import type { Readable, Writable } from "node:stream";
+import type { Engine } from "../engine/engine";
+import type { Tag } from "../engine/types";
+import { KNOWN_SOURCE_KINDS } from "../rules/types";
 import { isTtpError } from "../errors";
 import type { Logger } from "../logger";
 import { DatabaseRuleStore } from "../store/database-store";
 import { FilesystemRuleStore } from "../store/filesystem-store";
 import type { RuleStore } from "../store/types";
 import { EvalPool } from "./eval-pool";
-import type { BlockResult, EvaluateOptions } from "./evaluate-block";
+import type { BlockResult, EvaluateOptions, TextBlock } from "./evaluate-block";
 import { blockMemory, evaluateBlocks, INPUT_BYTES, READ_BYTES } from "./evaluate-stream";
-import { fileInput, InputControl, streamInput } from "./input";
+import { Checkpoint } from "./checkpoint";
+import { fileInput, InputControl, streamInput, type FilePosition } from "./input";
 import { MalformedReporter } from "./malformed";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
-import type { Engine } from "../engine/engine";
 import { Reporter } from "./report";
 import { RuleFeed } from "./rule-feed";
+import { closeNats, natsClients, type NatsClients } from "./nats";
+import { NatsInput, type NatsInputSettings } from "./nats-input";
+import { NatsTagSink } from "./nats-sink";
 import { DbTagSink, JsonlSink } from "./sinks";
 import { WorkerState } from "./stats";
 import { errorMessage, wallNowMs } from "./util";
 import { WorkerDb } from "./worker-db";
 import { createWorkerEngine, type WorkerEngineOptions } from "./worker-engine";
 
-/** Read size of file input (one block) and the recycled block size (room for a carried partial line). */
-
 export type WorkerInput =
   | { kind: "stream"; stream: Readable; name: string }
-  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean };
+  | { kind: "file"; path: string; follow: boolean; fromEnd: boolean; checkpoint?: string | null }
+  /** A durable pull consumer shared by the group (needs `nats`). */
+  | ({ kind: "nats" } & NatsInputSettings);
 
 export type RuleSource = { kind: "database"; url: string } | { kind: "filesystem"; dir: string };
 
@@ -38,6 +44,10 @@ export interface WorkerConfig {
   jsonl: { stream: Writable; end: boolean } | null;
   /** Write tags to `ttp_tag` (database rule source only). */
   dbSink: boolean;
+  /** NATS server(s) and subject prefix, for NATS input and/or the NATS sink. */
+  nats?: { url: string; prefix: string } | null;
+  /** Publish `ttp.tagged` / `ttp.rule.fired.<technique>` (needs `nats`). */
+  natsSink?: boolean;
   minConfidence: number;
   /** Evaluation threads (0: evaluate on the main thread). */
   threads: number;
@@ -69,6 +79,8 @@ export class WorkerRuntime {
   readonly state: WorkerState;
   private readonly control = new InputControl();
   private readonly feedAbort = new AbortController();
+  /** Aborted by stop(): sinks that retry an unreachable server (NATS) give up; their messages are redelivered. */
+  private readonly sinkAbort = new AbortController();
   private fatal: Error | null = null;
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -95,6 +107,7 @@ export class WorkerRuntime {
   /** Stop reading at once (pending output is still flushed). */
   stop(): void {
     this.control.stop();
+    this.sinkAbort.abort();
     this.feedAbortIfNotLoaded();
   }
 
@@ -109,6 +122,7 @@ export class WorkerRuntime {
     let store: RuleStore | null = null;
     let workerDb: WorkerDb | null = null;
     let pool: EvalPool | null = null;
+    let nats: NatsClients | null = null;
     let reporter: Reporter | null = null;
     let probe: ReturnType<typeof setInterval> | null = null;
     let feedDone: Promise<void> = Promise.resolve();
@@ -129,7 +143,7 @@ export class WorkerRuntime {
         store = fsStore;
         await fsStore.ready();
       }
-      const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink };
+      const evalOptions: EvaluateOptions = { minConfidence: c.minConfidence, jsonl: c.jsonl !== null, rows: c.dbSink || c.natsSink === true };
       const engineOptions: WorkerEngineOptions = {
         ...(c.matchCacheEntries === undefined ? {} : { matchCacheEntries: c.matchCacheEntries }),
         ...(c.artifactsDir === undefined ? {} : { artifactsDir: c.artifactsDir }),
@@ -154,6 +168,17 @@ export class WorkerRuntime {
         reporter = new Reporter(workerDb, state, { intervalMs: c.reportIntervalMs, logger: log });
         reporter.start();
       }
+      if (c.nats && (c.input.kind === "nats" || c.natsSink)) {
+        // After the rule feed started: rules stay current from the database while NATS is unreachable.
+        const connecting = natsClients(c.nats.url, `ttp-worker-${c.workerId}`, log);
+        const connected = await Promise.race([connecting, this.stopped().then(() => null)]);
+        if (!connected) {
+          void connecting.then((n) => n.nc.close(), () => undefined);
+          throw new Error("stopped before NATS was reachable");
+        }
+        nats = connected;
+        log.info("connected to NATS", { server: nats.nc.getServer() });
+      }
       const first = await Promise.race([feed.loaded.then(() => true), this.stopped().then(() => false)]);
       if (!first) {
         log.warn("stopping before the first rule snapshot was loaded; no input was read");
@@ -161,7 +186,7 @@ export class WorkerRuntime {
         log.info("worker ready", { worker_id: c.workerId, rules: state.rules, applied_seq: state.appliedSeq, threads: c.threads });
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        exitCode = await this.consume(engine, pool, evalOptions, workerDb);
+        exitCode = await this.consume(engine, pool, evalOptions, workerDb, nats);
         const cpu = process.cpuUsage(cpu0);
         const seconds = (performance.now() - t0) / 1000;
         log.info("input finished", {
@@ -191,17 +216,21 @@ export class WorkerRuntime {
       await store?.close().catch((err: unknown) => log.warn("closing the rule store failed", { error: errorMessage(err) }));
       await workerDb?.close().catch((err: unknown) => log.warn("closing the worker database failed", { error: errorMessage(err) }));
       await http?.close();
+      if (nats) {
+        // Acknowledgements are fire-and-forget: flush them before closing.
+        await closeNats(nats.nc).catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
+      }
     }
     if (startupError !== null) throw startupError;
     if (this.fatal && exitCode === 0) exitCode = 2;
     return exitCode;
   }
 
-  private async consume(engine: Engine, pool: EvalPool | null, evalOptions: EvaluateOptions, workerDb: WorkerDb | null): Promise<number> {
+  private async consume(engine: Engine, pool: EvalPool | null, evalOptions: EvaluateOptions, workerDb: WorkerDb | null, nats: NatsClients | null): Promise<number> {
     const c = this.config;
     const log = c.logger;
     const state = this.state;
-    const source = c.input.kind === "stream" ? c.input.name : c.input.path;
+    const source = c.input.kind === "stream" ? c.input.name : c.input.kind === "file" ? c.input.path : `nats:${c.input.stream}/${c.input.durable}`;
     const malformed = new MalformedReporter({ source, logger: log });
     const flushMalformed = setInterval(() => malformed.flush(), 10_000);
     flushMalformed.unref?.();
@@ -218,13 +247,65 @@ export class WorkerRuntime {
     // main-thread evaluation), output buffers once the sink has written them.
     const memory = blockMemory(pool);
     const ioOptions = { control: this.control, logger: log, alloc: (n: number) => memory.input.take(n), blockBytes: READ_BYTES };
+    const natsSinkAbort = new AbortController();
+    this.sinkAbort.signal.addEventListener("abort", () => natsSinkAbort.abort(), { once: true });
+    const natsSink = c.natsSink && nats ? new NatsTagSink(nats.js, c.nats?.prefix ?? "", log, natsSinkAbort.signal) : null;
+    let natsInput: NatsInput | null = null;
+    if (c.input.kind === "nats") {
+      if (!nats) throw new Error("NATS input needs a NATS connection");
+      const known = new Set<string>(KNOWN_SOURCE_KINDS);
+      natsInput = new NatsInput(nats, c.input, {
+        control: this.control,
+        logger: log,
+        alloc: (n) => (n <= INPUT_BYTES ? memory.input.take(n) : Buffer.allocUnsafeSlow(n)),
+        usableKind: (kind) => known.has(kind) || engine.rules().some((r) => r.appliesTo.has(kind)),
+        text: pool !== null,
+      });
+      state.nats = natsInput.stats;
+      state.natsSource = { stream: c.input.stream, durable: c.input.durable };
+    }
+    const checkpoint = c.input.kind === "file" && c.input.checkpoint ? new Checkpoint(c.input.checkpoint, log) : null;
     const input =
       c.input.kind === "stream"
         ? streamInput(c.input.stream, ioOptions)
-        : fileInput(c.input.path, { ...ioOptions, follow: c.input.follow, fromEnd: c.input.fromEnd });
+        : c.input.kind === "file"
+          ? fileInput(c.input.path, {
+              ...ioOptions,
+              follow: c.input.follow,
+              fromEnd: c.input.fromEnd,
+              ...(checkpoint ? { resumeAt: checkpoint.load(), onBlock: (b: TextBlock, at: FilePosition) => checkpoint.track(b, at) } : {}),
+            })
+          : (natsInput as NatsInput).blocks();
+    // Acknowledgements wait for the sinks' durable writes without holding up the next block (the
+    // NATS input bounds the messages held; this bounds the blocks).
+    const settling = new Set<Promise<void>>();
+    const MAX_SETTLING = 256;
+    const hardStop = new Promise<void>((resolve) => {
+      if (this.control.stopped) return resolve();
+      const off = this.control.onChange(() => {
+        if (!this.control.stopped) return;
+        off();
+        resolve();
+      });
+    });
+    const settleAfterDurable = async (block: TextBlock, rows: Tag[] | null): Promise<void> => {
+      const input: { settle(b: TextBlock): void } | null = natsInput ?? checkpoint;
+      if (!input) return;
+      const waits: Promise<unknown>[] = [];
+      if (jsonl) waits.push(jsonl.flushed());
+      if (dbSink && rows && rows.length > 0) waits.push(dbSink.durable());
+      if (natsSink && rows && rows.length > 0) waits.push(natsSink.publish(rows));
+      const p: Promise<void> = Promise.all(waits).then(
+        () => input.settle(block),
+        (err: unknown) => log.warn("tags of a block were not written; its messages are left for redelivery", { error: errorMessage(err) }),
+      );
+      settling.add(p);
+      void p.finally(() => settling.delete(p));
+      while (settling.size >= MAX_SETTLING && !this.control.stopped) await Promise.race([...settling, hardStop]);
+    };
 
     let linesBefore = 0;
-    const handle = async (r: BlockResult, restart: boolean | undefined): Promise<void> => {
+    const handle = async (r: BlockResult, restart: boolean | undefined, block?: TextBlock): Promise<void> => {
       if (restart) linesBefore = 0;
       if (r.malformedSamples.length > 0) for (const m of r.malformedSamples) m.line += linesBefore;
       linesBefore += r.lines;
@@ -242,16 +323,36 @@ export class WorkerRuntime {
         await jsonl.write(bytes, () => memory.release(bytes));
       }
       if (dbSink && r.rows && r.rows.length > 0) await dbSink.write(r.rows);
+      if (block) await settleAfterDurable(block, r.rows);
     };
 
     let code = 0;
     try {
-      await evaluateBlocks(input, { engine, pool, evaluate: evalOptions, memory, handle, stopped: () => this.fatal !== null });
+      await evaluateBlocks(input, {
+        engine,
+        pool,
+        evaluate: evalOptions,
+        memory,
+        handle,
+        // NATS and checkpointed input settle a block (ack / persist its position) once its tags are durable.
+        ownBlocks: natsInput !== null || checkpoint !== null,
+        // NATS input on this thread carries parsed events (no JSON round trip); with threads it is text.
+        ...(natsInput ? { eventsOf: natsInput.eventsOf.bind(natsInput) } : {}),
+        stopped: () => this.fatal !== null,
+      });
     } catch (err) {
       log.error("processing events failed", { error: errorMessage(err) });
       state.fatal = errorMessage(err);
       code = 2;
     }
+    // Blocks still waiting for a sink (database or NATS down) are left unacknowledged: redelivered later.
+    let settleTimer: ReturnType<typeof setTimeout> | null = null;
+    await Promise.race([Promise.all(settling), new Promise<void>((resolve) => (settleTimer = setTimeout(resolve, c.flushTimeoutMs ?? 10_000)))]);
+    if (settleTimer) clearTimeout(settleTimer);
+    if (settling.size > 0) log.warn("stopping with blocks whose tags are not yet written; their messages will be redelivered", { blocks: settling.size });
+    natsSinkAbort.abort();
+    natsInput?.close();
+    checkpoint?.close();
     clearInterval(flushMalformed);
     malformed.flush();
     try {
@@ -267,6 +368,7 @@ export class WorkerRuntime {
         code = 2;
       }
     }
+    natsSinkAbort.abort();
     return code;
   }
 

@@ -1,4 +1,4 @@
-// A worker-style tailer: DatabaseRuleStore.tail({fromSeq}) printed one change per line.
+// A worker-style tailer: subscribeChanges({fromSeq}) printed one change per line.
 // usage: tail.mts <database-url> --from-seq <n>
 import { parseArgs } from "node:util";
 import { DatabaseRuleStore } from "../../database-store";
@@ -12,6 +12,6 @@ await store.ready();
 const controller = new AbortController();
 onTerminate(() => controller.abort());
 emit({ type: "ready", pid: process.pid });
-for await (const c of store.tail({ fromSeq, signal: controller.signal })) emit(changeLine(c));
+for await (const c of store.subscribeChanges({ fromSeq, signal: controller.signal })) if (c.kind !== "resync") emit(changeLine(c));
 await store.close();
 emit({ type: "bye" });

@@ -1,0 +1,350 @@
+// `npm run bench -- nats`: the NATS JetStream data plane on its own nats-server (free port, temp
+// store directory) with the sample rule pack. Throughput of 1 and 2 workers draining session
+// envelopes already in the stream (db sink: SQLite file, then PostgreSQL), publish rate,
+// publish → tag committed latency at a fixed rate, and faults (SIGKILL of a worker, a
+// nats-server restart) checked against the engine's own evaluation of the same events.
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createTestPgDatabase } from "../db/testing/pg";
+import { Engine } from "../lib/engine/engine";
+import { DatabaseRuleStore } from "../lib/store/database-store";
+import { ensureConsumer, ensureStreams } from "../lib/worker/nats";
+import { eventsFromMessage } from "../lib/worker/nats-envelope";
+import { TestNatsServer } from "../lib/worker/testing/nats-server";
+import { commandEvents } from "./corpus";
+import { percentile } from "./store";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
+const TTP = path.join(ROOT, "bin/ttp.ts");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface NatsBenchOptions {
+  rulesDir: string;
+  /** Session envelopes for the throughput runs (5 commands each; default 200,000). */
+  sessions: number;
+  /** Worker --batch (messages per pull). */
+  batch: number;
+}
+
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+class Worker {
+  readonly proc: ChildProcess;
+  readonly logs: Record<string, unknown>[] = [];
+  readonly exit: Promise<number | null>;
+  constructor(args: string[], env: NodeJS.ProcessEnv) {
+    this.proc = spawn(process.execPath, ["--import", TSX, TTP, "worker", "--role", "worker", "--report-interval", "0", ...args], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    children.add(this.proc);
+    this.exit = new Promise((resolve) => this.proc.on("close", (code) => resolve(code)));
+    this.proc.on("close", () => children.delete(this.proc));
+    createInterface({ input: this.proc.stderr! }).on("line", (line) => {
+      if (!line.startsWith("{")) return;
+      try {
+        const e = JSON.parse(line) as Record<string, unknown>;
+        this.logs.push(e);
+        if (e.level === "error") process.stderr.write(`worker error: ${line}\n`);
+      } catch {
+        // partial line
+      }
+    });
+  }
+  async ready(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!this.logs.some((l) => l.message === "worker ready")) {
+      if (Date.now() > deadline) throw new Error("worker not ready");
+      await sleep(10);
+    }
+  }
+  stop(): Promise<number | null> {
+    this.proc.kill("SIGTERM");
+    return this.exit;
+  }
+}
+
+interface Ctx {
+  server: TestNatsServer;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  tmp: string;
+  packDb: string;
+  commands: string[];
+}
+
+function envelope(i: number, run: string, commands: string[], perSession = 5): { subject: string; id: string; data: string } {
+  const id = `${run}-${i}`;
+  const cmds: string[] = [];
+  for (let k = 0; k < perSession; k++) cmds.push(commands[(i * perSession + k) % commands.length] as string);
+  const payload = { session_id: `s-${id}`, attacker_uuid: `a-${i % 997}`, decky_id: `d-${i % 16}`, attacker_ip: "198.51.100.7", commands: cmds };
+  return { subject: "attacker.session.ended", id, data: JSON.stringify({ v: 1, id, topic: "attacker.session.ended", type: "session.ended", ts: 1.7e9 + i / 1000, payload }) };
+}
+
+/** Publishes with up to `window` PubAcks outstanding; returns envelopes/s. */
+async function publish(js: JetStreamClient, count: number, make: (i: number) => { subject: string; id: string; data: string }, prefix: string, window = 4000): Promise<number> {
+  const t0 = performance.now();
+  const inflight = new Set<Promise<unknown>>();
+  for (let i = 0; i < count; i++) {
+    const m = make(i);
+    const p = js.publish(prefix + m.subject, m.data, { msgID: m.id });
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    if (inflight.size >= window) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  return count / ((performance.now() - t0) / 1000);
+}
+
+async function importPack(url: string, rulesDir: string): Promise<void> {
+  const store = new DatabaseRuleStore({ url, expiry: false });
+  for (const f of readdirSync(rulesDir).filter((x) => x.endsWith(".yaml")).sort()) {
+    await store.upsertRule(readFileSync(path.join(rulesDir, f), "utf8"), { actor: "bench", origin: "import" });
+  }
+  await store.close();
+}
+
+async function waitDrained(jsm: JetStreamManager, stream: string, durable: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = await jsm.consumers.info(stream, durable).catch(() => null);
+    if (i && i.num_pending === 0 && i.num_ack_pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`consumer ${durable} not drained: ${JSON.stringify({ pending: i?.num_pending, ack_pending: i?.num_ack_pending })}`);
+    await sleep(20);
+  }
+}
+
+/** Drains the stream with `n` workers into a fresh database; command events/s from the first worker ready to the last ack. */
+async function drain(c: Ctx, o: { stream: string; prefix: string; durable: string; workers: number; dbUrl: string; sessions: number; threads: number; batch: number }): Promise<Record<string, unknown>> {
+  await ensureConsumer(c.jsm, { stream: o.stream, durable: o.durable, ackWaitMs: 30_000, maxAckPending: 20_000 });
+  const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: o.dbUrl, TTP_LOG_LEVEL: "warn" };
+  const args = ["--nats", c.server.url, "--stream", o.stream, "--subject-prefix", o.prefix, "--durable", o.durable, "--sink", "db", "--batch", String(o.batch), "--threads", String(o.threads)];
+  const ws: Worker[] = [];
+  const envLog = { ...env, TTP_LOG_LEVEL: "info" };
+  for (let i = 0; i < o.workers; i++) ws.push(new Worker(["--id", `${o.durable}-${i}`, ...args], envLog));
+  await Promise.race(ws.map((w) => w.ready()));
+  const t0 = performance.now();
+  await waitDrained(c.jsm, o.stream, o.durable, 600_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu0 = process.cpuUsage();
+  await Promise.all(ws.map((w) => w.stop()));
+  void cpu0;
+  const perWorker = ws.map((w) => (w.logs.find((l) => l.message === "input finished") as { events?: number } | undefined)?.events ?? null);
+  const commandsTotal = o.sessions * 5;
+  return {
+    workers: o.workers,
+    threads: o.threads,
+    seconds: Number(seconds.toFixed(2)),
+    command_events_per_s: Math.round(commandsTotal / seconds),
+    all_events_per_s: Math.round((commandsTotal + o.sessions) / seconds),
+    envelopes_per_s: Math.round(o.sessions / seconds),
+    events_per_worker: perWorker,
+  };
+}
+
+function sqliteTags(file: string): { uuid: string; created_at: string; source_id: string }[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare("SELECT uuid, created_at, source_id FROM ttp_tag").all() as { uuid: string; created_at: string; source_id: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+async function throughput(c: Ctx, o: NatsBenchOptions): Promise<void> {
+  const stream = "BENCH";
+  const prefix = "bench.";
+  await ensureStreams(c.jsm, { stream, prefix });
+  const rate = await publish(c.js, o.sessions, (i) => envelope(i, "tp", c.commands), prefix);
+  console.log(JSON.stringify({ figure: "publish rate (JetStream PubAcks, 4000 outstanding)", envelopes: o.sessions, envelopes_per_s: Math.round(rate), command_events_per_s: Math.round(rate * 5) }));
+  for (const workers of [1, 2]) {
+    const db = path.join(c.tmp, `tp-${workers}.db`);
+    copyFileSync(c.packDb, db);
+    const r = await drain(c, { stream, prefix, durable: `tp${workers}`, workers, dbUrl: `file:${db}`, sessions: o.sessions, threads: 0, batch: o.batch });
+    console.log(JSON.stringify({ figure: "drain + tag, db sink SQLite file", ...r, tags: sqliteTags(db).length }));
+  }
+  let pgDb: Awaited<ReturnType<typeof createTestPgDatabase>> | null = null;
+  try {
+    pgDb = await createTestPgDatabase();
+    await importPack(pgDb.url, o.rulesDir);
+    for (const workers of [1, 2]) {
+      const client = new pg.Client({ connectionString: pgDb.url });
+      await client.connect();
+      await client.query("TRUNCATE ttp_tag");
+      const r = await drain(c, { stream, prefix, durable: `tppg${workers}`, workers, dbUrl: pgDb.url, sessions: o.sessions, threads: 0, batch: o.batch });
+      const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM ttp_tag")).rows[0]?.n);
+      await client.end();
+      console.log(JSON.stringify({ figure: "drain + tag, db sink PostgreSQL", ...r, tags: n }));
+    }
+  } catch (err) {
+    console.log(JSON.stringify({ figure: "drain + tag, db sink PostgreSQL", skipped: err instanceof Error ? err.message : String(err) }));
+  } finally {
+    await pgDb?.drop();
+  }
+}
+
+async function latency(c: Ctx): Promise<void> {
+  const stream = "LAT";
+  const prefix = "lat.";
+  await ensureStreams(c.jsm, { stream, prefix });
+  const db = path.join(c.tmp, "lat.db");
+  copyFileSync(c.packDb, db);
+  const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: `file:${db}`, TTP_LOG_LEVEL: "info" };
+  const w = new Worker(["--id", "lat", "--nats", c.server.url, "--stream", stream, "--subject-prefix", prefix, "--durable", "lat", "--sink", "db"], env);
+  await w.ready();
+  const rate = 5000;
+  const seconds = 10;
+  const sent = new Map<string, number>();
+  const t0 = performance.timeOrigin + performance.now();
+  let i = 0;
+  const pending = new Set<Promise<unknown>>();
+  let failed = 0;
+  while (i < rate * seconds) {
+    const due = t0 + (i / rate) * 1000;
+    const now = performance.timeOrigin + performance.now();
+    if (due > now) await sleep(Math.min(5, due - now));
+    const target = Math.floor(((performance.timeOrigin + performance.now() - t0) / 1000) * rate);
+    for (; i < Math.min(target, rate * seconds); i++) {
+      const id = `lat-${i}`;
+      const cmd = c.commands[i % c.commands.length] as string;
+      sent.set(id, performance.timeOrigin + performance.now());
+      const p = c.js.publish(`${prefix}ttp.input.command`, JSON.stringify({ source_id: id, attacker_uuid: "a", payload: { command_text: cmd } }), { msgID: id }).catch(() => {
+        failed++;
+        sent.delete(id);
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+      if (pending.size >= 2000) await Promise.race(pending);
+    }
+  }
+  await Promise.all(pending);
+  await waitDrained(c.jsm, stream, "lat", 60_000);
+  await w.stop();
+  const lat: number[] = [];
+  const first = new Map<string, number>();
+  for (const t of sqliteTags(db)) {
+    const at = Date.parse(t.created_at);
+    const prev = first.get(t.source_id);
+    if (prev === undefined || at < prev) first.set(t.source_id, at);
+  }
+  for (const [id, at] of first) {
+    const s = sent.get(id);
+    if (s !== undefined) lat.push(at - s);
+  }
+  lat.sort((a, b) => a - b);
+  console.log(
+    JSON.stringify({
+      figure: "latency publish → tag committed (created_at, ms resolution), 5,000 events/s for 10 s, 1 worker, SQLite",
+      events: rate * seconds,
+      publish_failures: failed,
+      tagged_events: lat.length,
+      p50_ms: Number(percentile(lat, 50).toFixed(1)),
+      p99_ms: Number(percentile(lat, 99).toFixed(1)),
+      max_ms: Number((lat[lat.length - 1] ?? NaN).toFixed(1)),
+    }),
+  );
+}
+
+async function faults(c: Ctx): Promise<void> {
+  const stream = "FAULT";
+  const prefix = "fault.";
+  const sessions = 40_000;
+  await ensureStreams(c.jsm, { stream, prefix });
+  const db = path.join(c.tmp, "fault.db");
+  copyFileSync(c.packDb, db);
+  const engine = new Engine();
+  const store = new DatabaseRuleStore({ url: `file:${db}`, expiry: false });
+  engine.replaceAll((await store.loadCompiled()).rules);
+  await store.close();
+  const expected = new Set<string>();
+  for (let i = 0; i < sessions; i++) {
+    const m = envelope(i, "fault", c.commands);
+    const r = eventsFromMessage(m.subject, m.data);
+    if (r.ok) for (const e of r.events) for (const t of engine.evaluate(e)) if (t.confidence >= 0.3) expected.add(t.uuid);
+  }
+  await ensureConsumer(c.jsm, { stream, durable: "fault", ackWaitMs: 5000, maxAckPending: 20_000 });
+  const env = { ...process.env, TTP_RULE_STORE: "database", DATABASE_URL: `file:${db}`, TTP_LOG_LEVEL: "info" };
+  const args = ["--nats", c.server.url, "--stream", stream, "--subject-prefix", prefix, "--durable", "fault", "--sink", "db", "--ack-wait", "5s", "--batch", "200"];
+  const a = new Worker(["--id", "fa", ...args], env);
+  const b = new Worker(["--id", "fb", ...args], env);
+  await Promise.all([a.ready(), b.ready()]);
+  const count = (): number => {
+    const d = new Database(db, { readonly: true });
+    try {
+      return (d.prepare("SELECT count(*) AS n FROM ttp_tag").get() as { n: number }).n;
+    } finally {
+      d.close();
+    }
+  };
+  const publishing = publish(c.js, sessions, (i) => envelope(i, "fault", c.commands), prefix, 1000);
+  while (count() < expected.size * 0.25) await sleep(20);
+  a.proc.kill("SIGKILL");
+  const killedAt = performance.now();
+  await a.exit;
+  const atKill = count();
+  while (count() <= atKill) await sleep(5);
+  const killGap = performance.now() - killedAt;
+  while (count() < expected.size * 0.6) await sleep(20);
+  await publishing;
+  await c.server.stop();
+  const stoppedAt = performance.now();
+  await sleep(1000);
+  await c.server.resume();
+  const resumedAt = performance.now();
+  const atRestart = count();
+  while (count() <= atRestart && count() < expected.size) await sleep(5);
+  const restartGap = performance.now() - resumedAt;
+  const drainStart = performance.now();
+  const deadline = Date.now() + 180_000;
+  while (count() < expected.size && Date.now() < deadline) await sleep(50);
+  const all = sqliteTags(db).map((t) => t.uuid);
+  const got = new Set(all);
+  let missing = 0;
+  for (const id of expected) if (!got.has(id)) missing++;
+  let extra = 0;
+  for (const id of got) if (!expected.has(id)) extra++;
+  await b.stop();
+  console.log(
+    JSON.stringify({
+      figure: "faults: 2 workers, SIGKILL one at 25% of the tags, nats-server stopped for 1 s at 60%; AckWait 5 s",
+      sessions,
+      expected_tags: expected.size,
+      tags_lost: missing,
+      tags_unexpected: extra,
+      duplicate_rows: all.length - got.size,
+      kill_to_next_commit_ms: Math.round(killGap),
+      server_down_ms: Math.round(resumedAt - stoppedAt),
+      server_up_to_next_commit_ms: Math.round(restartGap),
+      server_up_to_all_tags_ms: Math.round(performance.now() - drainStart + restartGap),
+    }),
+  );
+}
+
+export async function benchNats(o: NatsBenchOptions): Promise<void> {
+  const server = await TestNatsServer.start();
+  const tmp = mkdtempSync(path.join(tmpdir(), "ttp-bench-nats-"));
+  const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  try {
+    const packDb = path.join(tmp, "pack.db");
+    await importPack(`file:${packDb}`, o.rulesDir);
+    const commands = commandEvents(50_000).map((e) => String((e.payload as { command_text?: unknown }).command_text ?? "id"));
+    const c: Ctx = { server, nc, js: jetstream(nc, { timeout: 30_000 }), jsm: await jetstreamManager(nc), tmp, packDb, commands };
+    console.log(JSON.stringify({ setup: "nats-server 2.9 (own, free port), sample pack, 5 commands per session envelope", nats_url: server.url }));
+    await throughput(c, o);
+    await latency(c);
+    await faults(c);
+  } finally {
+    await nc.close().catch(() => undefined);
+    await server.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
