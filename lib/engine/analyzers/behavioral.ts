@@ -85,6 +85,8 @@ const BTC_MIN = 14; // bc1 + 11
 const BTC_MAX = 74; // bc1 + 71
 const XMR_LEN = 95;
 const UNICODE_WORD = /^[\p{L}\p{N}]$/u;
+/** Per BMP code point: 0 not yet known, 1 a word character, 2 not one. */
+const BMP_WORD = new Uint8Array(0x10000);
 const ASCII_WORD = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ASCII_WORD[c.charCodeAt(0)] = 1;
 
@@ -93,8 +95,14 @@ function wordUnits(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c < 128) return ASCII_WORD[c] === 1 ? 1 : 0;
   const cp = text.codePointAt(i) as number;
-  const units = cp > 0xffff ? 2 : 1;
-  return UNICODE_WORD.test(String.fromCodePoint(cp)) ? units : 0;
+  if (cp > 0xffff) return UNICODE_WORD.test(String.fromCodePoint(cp)) ? 2 : 0;
+  // BMP answers memoised per code point (a regex test per character cost ~0.3 µs).
+  let known = BMP_WORD[cp] as number;
+  if (known === 0) {
+    known = UNICODE_WORD.test(String.fromCharCode(cp)) ? 1 : 2;
+    BMP_WORD[cp] = known;
+  }
+  return known === 1 ? 1 : 0;
 }
 
 /** The first BTC address in text order, else the first XMR address, else null. */
@@ -103,14 +111,21 @@ export function findCryptoAddress(text: string): string | null {
   const len = text.length;
   let i = 0;
   while (i < len) {
-    const w = wordUnits(text, i);
+    const c = text.charCodeAt(i);
+    // ASCII inline (nearly every character); wordUnits only past it.
+    const w = c < 128 ? ASCII_WORD[c] : wordUnits(text, i);
     if (w === 0) {
       i++;
       continue;
     }
     const start = i;
-    i += w;
-    for (let u = i < len ? wordUnits(text, i) : 0; u > 0; u = i < len ? wordUnits(text, i) : 0) i += u;
+    i += w as number;
+    while (i < len) {
+      const d = text.charCodeAt(i);
+      const u = d < 128 ? (ASCII_WORD[d] as number) : wordUnits(text, i);
+      if (u === 0) break;
+      i += u;
+    }
     // Only whole runs with an address's first character and length are candidates (every address
     // character is ASCII, so a run's UTF-16 length is its length in characters when it matches).
     const n = i - start;

@@ -8,7 +8,7 @@ import type {
   GreynoiseParams,
   ThreatfoxParams,
 } from "../../rules/analyzers/intel";
-import { isInt, isNonEmptyStr, isNum, isStr, own, present, pyOr, stringsOf } from "./py";
+import { isNonEmptyStr, isNum, isStr, own, present, pyOr, stringsOf } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Decision } from "./types";
 
 // ---- Provider mappings -------------------------------------------------------------------------
@@ -124,9 +124,15 @@ const abuseipdb: Analyzer<AbuseipdbParams, null> = {
     if (!isNum(score) || !Array.isArray(categories)) return null;
     const hits = new TechniqueHits<number>();
     const multiplier = score / 100; // unclamped, as upstream: the engine clips base × multiplier
-    for (const category of categories) {
-      if (!isInt(category)) continue;
-      for (const target of ABUSEIPDB_CATEGORY_TECHNIQUES.get(category) ?? []) {
+    // Plain loops without a call or an allocation per element: a list can hold ~20,000 entries
+    // (64 KiB), and a rarely seen shape runs before the JIT has optimised this code.
+    for (let i = 0; i < categories.length; i++) {
+      const category: unknown = categories[i];
+      if (typeof category !== "number" || !Number.isInteger(category)) continue;
+      const targets = ABUSEIPDB_CATEGORY_TECHNIQUES.get(category);
+      if (targets === undefined) continue;
+      for (let t = 0; t < targets.length; t++) {
+        const target = targets[t] as (typeof targets)[number];
         if (target.minScore !== undefined && score < target.minScore) continue;
         hits.add(target.technique, category, multiplier);
       }
@@ -148,8 +154,10 @@ const greynoise: Analyzer<GreynoiseParams, null> = {
     if (classification === GREYNOISE_SCANNER.classification) {
       hits.add(GREYNOISE_SCANNER.technique, GREYNOISE_SCANNER.classification, GREYNOISE_SCANNER.multiplier);
     }
-    for (const tag of tags) {
-      for (const technique of GREYNOISE_TAG_TECHNIQUES.get(tag) ?? []) hits.add(technique, tag, 1.0);
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as string;
+      const techniques = GREYNOISE_TAG_TECHNIQUES.get(tag);
+      if (techniques !== undefined) for (let t = 0; t < techniques.length; t++) hits.add(techniques[t] as string, tag, 1.0);
     }
     // Bare malicious: only when nothing else already tagged T1071, whatever else fired.
     if (classification === GREYNOISE_BARE_MALICIOUS.classification && !hits.has(GREYNOISE_BARE_MALICIOUS.technique)) {
@@ -187,8 +195,10 @@ const threatfox: Analyzer<ThreatfoxParams, null> = {
     const threatTypes = stringList(rawThreatTypes);
     if (threatTypes === null) return present(rawThreatTypes) && rawThreatTypes !== "" ? SKIP : null;
     const hits = new TechniqueHits<string>();
-    for (const type of threatTypes) {
-      for (const technique of THREATFOX_THREAT_TYPE_TECHNIQUES.get(type) ?? []) hits.add(technique, type, 1.0);
+    for (let i = 0; i < threatTypes.length; i++) {
+      const type = threatTypes[i] as string;
+      const techniques = THREATFOX_THREAT_TYPE_TECHNIQUES.get(type);
+      if (techniques !== undefined) for (let t = 0; t < techniques.length; t++) hits.add(techniques[t] as string, type, 1.0);
     }
     const malwareFamilies = stringList(pyOr(own(payload, "threatfox_malware_families"), own(payload, "malware_family"))) ?? [];
     const iocTypes = stringsOf(own(payload, "threatfox_ioc_types")) ?? [];
