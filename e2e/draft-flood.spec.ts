@@ -4,8 +4,12 @@ import { HOSTILE_DRAFTS } from "../lib/rules/testing/hostile-drafts";
 
 // Read only: no rule is written. The viewer's validations go to the draft pool and its per-user limiter.
 
-/** The drafts that cost the pool most: a pattern RE2 needs minutes to compile (stopped at the time limit) and 900 KiB of tests: examples (a 1 MiB one would not fit the 1 MB server-action body once JSON-escaped). */
-const WORST = ["pattern-counted-4096", "tests-examples-900KiB", "pattern-counted-16"].map((name) => {
+/**
+ * The drafts that cost the pool most (bench hostile): ≈ 1 MiB of YAML values up to the value limit,
+ * 900 KiB of tests: examples (a 1 MiB one would not fit the 1 MB server-action body once
+ * JSON-escaped), a 4,096-character pattern refused by the repetition budget.
+ */
+const WORST = ["many-keys", "tests-examples-900KiB", "pattern-counted-4096"].map((name) => {
   const d = HOSTILE_DRAFTS.find((h) => h.name === name);
   if (!d) throw new Error(`no hostile draft ${name}`);
   return d.yaml();
@@ -60,8 +64,8 @@ test("a viewer flooding validation with worst-case drafts does not stall another
 
   const bound = 5 * idle + 1000;
   expect(answers.other, "every flood request got an answer: checked, stopped at the time limit, or rate-limited").toEqual([]);
+  expect(answers.checked, "the pool answered part of the flood").toBeGreaterThan(0);
   expect(answers.slowDown, "the per-user limit refused part of the flood").toBeGreaterThan(0);
-  expect(answers.tooLong, "the pool stopped the slowest drafts at its time limit").toBeGreaterThan(0);
   for (const ms of flooded) expect(ms, `flooded /rules load (idle median ${idle} ms, bound ${bound} ms; flood answers ${JSON.stringify(answers)})`).toBeLessThan(bound);
 
 });
