@@ -296,6 +296,23 @@ export interface UpsertRuleResult {
   change: ChangeRow | null;
 }
 
+/** The row an upsert writes: the next revision of `cur` (or revision 1), the source path kept unless given. */
+function nextRuleRow(input: Omit<UpsertRuleInput, "expectedRevision">, cur: RuleRow | null | undefined): RuleRow {
+  return {
+    rule_id: input.ruleId,
+    rule_version: input.ruleVersion,
+    name: input.name,
+    source_path: input.sourcePath === undefined ? (cur?.source_path ?? null) : input.sourcePath,
+    yaml_content: input.yaml,
+    origin: input.origin,
+    revision: cur ? Number(cur.revision) + 1 : 1,
+    updated_at: input.now,
+    updated_by: input.actor,
+    definition: input.definition,
+    definition_sha256: input.definitionSha256,
+  };
+}
+
 export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
   const cur = yield* first<RuleRow>("SELECT * FROM ttp_rule WHERE rule_id = ?", [input.ruleId]);
   if (input.expectedRevision !== undefined) {
@@ -314,19 +331,7 @@ export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
   }
   const state = stateFromRow(yield* getStateTx(input.ruleId));
   if (cur && cur.yaml_content === input.yaml && cur.origin === input.origin) return { rule: cur, state, change: null };
-  const next: RuleRow = {
-    rule_id: input.ruleId,
-    rule_version: input.ruleVersion,
-    name: input.name,
-    source_path: input.sourcePath === undefined ? (cur?.source_path ?? null) : input.sourcePath,
-    yaml_content: input.yaml,
-    origin: input.origin,
-    revision: cur ? Number(cur.revision) + 1 : 1,
-    updated_at: input.now,
-    updated_by: input.actor,
-    definition: input.definition,
-    definition_sha256: input.definitionSha256,
-  };
+  const next = nextRuleRow(input, cur);
   yield* run(
     "INSERT INTO ttp_rule (rule_id, rule_version, name, source_path, yaml_content, origin, revision, updated_at, updated_by, definition, definition_sha256) " +
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
@@ -394,19 +399,7 @@ export function* upsertRulesTx(inputs: readonly Omit<UpsertRuleInput, "expectedR
         results.push({ rule: cur, state, change: null });
         continue;
       }
-      const next: RuleRow = {
-        rule_id: input.ruleId,
-        rule_version: input.ruleVersion,
-        name: input.name,
-        source_path: input.sourcePath === undefined ? (cur?.source_path ?? null) : input.sourcePath,
-        yaml_content: input.yaml,
-        origin: input.origin,
-        revision: cur ? Number(cur.revision) + 1 : 1,
-        updated_at: input.now,
-        updated_by: input.actor,
-        definition: input.definition,
-        definition_sha256: input.definitionSha256,
-      };
+      const next = nextRuleRow(input, cur);
       nextRows.push(next);
       pending.push({ rule: next, state });
       changes.push({

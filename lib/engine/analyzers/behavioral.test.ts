@@ -2,19 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { behavioralSpecs } from "../../rules/analyzers/behavioral";
 import { behavioralAnalyzers, findCryptoAddress } from "./behavioral";
-import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type AnalyzerOutcome, type Payload } from "./types";
 
-function ctxFor(payload: Payload, evidenceFields: readonly string[]): AnalyzerContext {
-  return {
-    copied() {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = (payload: Payload, evidenceFields: readonly string[]) => testContext(evidenceFields, payload);
 
 /** An evaluator for `kind` with `params` as a rule author would write them (defaults via the spec's schema). */
 function rule(kind: string, params: Record<string, unknown> = {}, evidenceFields: readonly string[] = []) {

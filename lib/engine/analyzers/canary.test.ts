@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { canarySpecs } from "../../rules/analyzers/canary";
 import { canaryAnalyzers } from "./canary";
-import { SKIP, type AnalyzerContext, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type Payload } from "./types";
 
-function ctxFor(evidenceFields: readonly string[], payload: Payload): AnalyzerContext {
-  return {
-    copied: () => {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = testContext;
 
 /** evidence_fields are ignored by canary analyzers: the context offers some to prove it. */
 function analyzer(kind: string, params: Record<string, unknown> = {}) {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { credentialSpecs } from "../../rules/analyzers/credential";
 import { credentialAnalyzers } from "./credential";
-import { SKIP, type AnalyzerContext, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type Payload } from "./types";
 
-function ctxFor(evidenceFields: readonly string[], payload: Payload): AnalyzerContext {
-  return {
-    copied: () => {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = testContext;
 
 /** Parses params through the kind's schema (defaults applied), prepares, and returns an evaluator. */
 function analyzer(kind: string, params: Record<string, unknown> = {}, evidenceFields: readonly string[] = []) {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { identitySpecs } from "../../rules/analyzers/identity";
 import { identityAnalyzers } from "./identity";
-import { SKIP, type AnalyzerContext, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type Payload } from "./types";
 
-function ctxFor(evidenceFields: readonly string[], payload: Payload): AnalyzerContext {
-  return {
-    copied: () => {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = testContext;
 
 const KIND = "lifter:identity_password_spraying";
 

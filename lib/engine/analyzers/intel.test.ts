@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { intelSpecs } from "../../rules/analyzers/intel";
 import { intelAnalyzers } from "./intel";
-import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type AnalyzerOutcome, type Payload } from "./types";
 
-function ctxFor(evidenceFields: readonly string[], payload: Payload): AnalyzerContext {
-  return {
-    copied: () => {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = testContext;
 
 function analyzer(kind: string, evidenceFields: readonly string[] = [], params: Record<string, unknown> = {}) {
   const spec = intelSpecs.find((s) => s.kind === kind);

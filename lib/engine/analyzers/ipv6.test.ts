@@ -2,21 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { ipv6Specs } from "../../rules/analyzers/ipv6";
 import { ipv6Analyzers } from "./ipv6";
-import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Payload } from "./types";
+import { testContext } from "./testing/context";
+import { SKIP, type AnalyzerOutcome, type Payload } from "./types";
 
 const KIND = "lifter:ipv6_link_local_leak";
 
-function ctxFor(payload: Payload, evidenceFields: readonly string[]): AnalyzerContext {
-  return {
-    copied() {
-      const out: Record<string, unknown> = {};
-      for (const f of evidenceFields) if (Object.prototype.hasOwnProperty.call(payload, f)) out[f] = payload[f];
-      return out;
-    },
-    emailBodyFromDisk: () => null,
-    perEvent: <T,>(_key: object, make: () => T): T => make(),
-  };
-}
+const ctxFor = (payload: Payload, evidenceFields: readonly string[]) => testContext(evidenceFields, payload);
 
 function rule(params: Record<string, unknown> = {}, evidenceFields: readonly string[] = []) {
   const spec = ipv6Specs.find((s) => s.kind === KIND);
