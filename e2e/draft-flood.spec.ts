@@ -5,11 +5,11 @@ import { HOSTILE_DRAFTS } from "../lib/rules/testing/hostile-drafts";
 // Read only: no rule is written. The viewer's validations go to the draft pool and its per-user limiter.
 
 /**
- * The drafts that cost the pool most (bench hostile): ≈ 1 MiB of YAML values up to the value limit,
- * 900 KiB of tests: examples (a 1 MiB one would not fit the 1 MB server-action body once
- * JSON-escaped), a 4,096-character pattern refused by the repetition budget.
+ * The costliest hostile drafts (bench hostile) that still fit a server action once JSON-escaped
+ * (Next's 1 MB body, React's ~1,000,000-character argument check): 64 levels of nesting up to the
+ * value limit, 900 KiB of tests: examples, 256 analyzer patterns, a 4,096-character pattern.
  */
-const WORST = ["many-keys", "tests-examples-900KiB", "pattern-counted-4096"].map((name) => {
+const WORST = ["block-depth-64", "tests-examples-900KiB", "tests-analyzer-256", "pattern-counted-4096"].map((name) => {
   const d = HOSTILE_DRAFTS.find((h) => h.name === name);
   if (!d) throw new Error(`no hostile draft ${name}`);
   return d.yaml();
