@@ -7,6 +7,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { assertBuilt, buildApp, createTempDatabase, prepareDatabase, startServer, ROOT, type AppServer } from "../e2e/support/app-server";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/support/chromium";
+import { classifyDraftAnswer } from "../e2e/support/draft-answers";
 import { signedInStorage } from "../e2e/support/sign-in";
 import { DraftPool } from "../lib/rules/draft-pool";
 import { HOSTILE_DRAFTS } from "../lib/rules/testing/hostile-drafts";
@@ -124,13 +125,9 @@ async function flood(build: boolean): Promise<void> {
       for (let i = n; flooding; i++) {
         const res = await viewerCtx.request.post(request.url(), { headers, data: JSON.stringify([drafts[i % drafts.length], "R1001"]), timeout: 120_000 });
         const text = await res.text();
-        if (text.includes("Too many validations, slow down")) answers.slowDown++;
-        else if (text.includes("took longer than")) answers.stopped++;
-        else if (text.includes('"ok":true')) answers.checked++;
-        else {
-          answers.other++;
-          answers.firstOther ||= `${res.status()} ${text.slice(0, 120)}`;
-        }
+        const kind = classifyDraftAnswer(text);
+        answers[kind]++;
+        if (kind === "other") answers.firstOther ||= `${res.status()} ${text.slice(0, 120)}`;
       }
     };
     const started = performance.now();

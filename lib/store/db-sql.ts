@@ -313,6 +313,20 @@ function nextRuleRow(input: Omit<UpsertRuleInput, "expectedRevision">, cur: Rule
   };
 }
 
+/** The feed entry of a definition write: the rule before (null when new) and after. */
+function definitionChange(input: Omit<UpsertRuleInput, "expectedRevision">, cur: RuleRow | null | undefined, next: RuleRow) {
+  return {
+    ruleId: input.ruleId,
+    kind: "definition" as const,
+    actor: input.actor,
+    at: input.now,
+    reason: null,
+    autoRevert: false,
+    before: cur ? definitionSnapshot(cur) : null,
+    after: definitionSnapshot(next),
+  };
+}
+
 export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
   const cur = yield* first<RuleRow>("SELECT * FROM ttp_rule WHERE rule_id = ?", [input.ruleId]);
   if (input.expectedRevision !== undefined) {
@@ -352,16 +366,7 @@ export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
       next.definition_sha256,
     ],
   );
-  const change = yield* insertChange({
-    ruleId: input.ruleId,
-    kind: "definition",
-    actor: input.actor,
-    at: input.now,
-    reason: null,
-    autoRevert: false,
-    before: cur ? definitionSnapshot(cur) : null,
-    after: definitionSnapshot(next),
-  });
+  const change = yield* insertChange(definitionChange(input, cur, next));
   return { rule: next, state, change };
 }
 
@@ -402,16 +407,7 @@ export function* upsertRulesTx(inputs: readonly Omit<UpsertRuleInput, "expectedR
       const next = nextRuleRow(input, cur);
       nextRows.push(next);
       pending.push({ rule: next, state });
-      changes.push({
-        ruleId: input.ruleId,
-        kind: "definition",
-        actor: input.actor,
-        at: input.now,
-        reason: null,
-        autoRevert: false,
-        before: cur ? definitionSnapshot(cur) : null,
-        after: definitionSnapshot(next),
-      });
+      changes.push(definitionChange(input, cur, next));
     }
     if (nextRows.length > 0) {
       yield* run(

@@ -17,7 +17,7 @@ import type {
   ransomNoteParams,
   tftpRouterConfigParams,
 } from "../../rules/analyzers/behavioral";
-import { isInt, isNum, lowerOnce, own, PatternList, present, pyOr, stringsOf } from "./py";
+import { illTyped, isBool, isInt, isNum, lowerOnce, own, PatternList, present, pyOr, stringsOf } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload } from "./types";
 
 function fire(ctx: AnalyzerContext, extras?: Record<string, unknown>): Fire {
@@ -25,13 +25,6 @@ function fire(ctx: AnalyzerContext, extras?: Record<string, unknown>): Fire {
   if (extras) Object.assign(evidence, extras);
   return { evidence };
 }
-
-/** A present value of the wrong type. */
-function illTyped(v: unknown, ok: (v: unknown) => boolean): boolean {
-  return present(v) && !ok(v);
-}
-
-const isBool = (v: unknown): v is boolean => typeof v === "boolean";
 
 // ---------------------------------------------------------------------------------------------
 // Row 8: beaconing

@@ -14,7 +14,7 @@ import {
   type SenderMasqueradeParams,
   type XmailerKitParams,
 } from "../../rules/analyzers/email";
-import { isInt, isNonEmptyStr, isStr, lowerOnce, own, present, pyOr, stringsOf, truthy } from "./py";
+import { illTyped, isBool, isInt, isNonEmptyStr, isStr, lowerOnce, own, present, pyOr, stringsOf, truthy } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload, type Skip } from "./types";
 
 /** The email evidence schema (analyzers.md §1.7): no other key ever leaves an email fire. */
@@ -32,14 +32,6 @@ export const EMAIL_EVIDENCE_KEYS: ReadonlySet<string> = new Set([
   "matched_body_kw",
   "encoded_byte_count",
 ]);
-
-function illTyped(v: unknown, ok: (v: unknown) => boolean): boolean {
-  return present(v) && !ok(v);
-}
-
-function isBool(v: unknown): v is boolean {
-  return typeof v === "boolean";
-}
 
 // Python's str.strip() whitespace (str.isspace): JS trim() also strips U+FEFF but not U+001C–U+001F, U+0085.
 function isPySpace(c: number): boolean {

@@ -23,6 +23,15 @@ export function isNum(v: unknown): v is number {
   return typeof v === "number" && !Number.isNaN(v);
 }
 
+export function isBool(v: unknown): v is boolean {
+  return typeof v === "boolean";
+}
+
+/** A present value of the wrong type (what a predicate answers SKIP for). */
+export function illTyped(v: unknown, ok: (v: unknown) => boolean): boolean {
+  return present(v) && !ok(v);
+}
+
 export function isStr(v: unknown): v is string {
   return typeof v === "string";
 }
