@@ -3,7 +3,7 @@ import { withState } from "../rules/compiled";
 import { fieldFor } from "../rules/match-event";
 import type { CompiledRule } from "../rules/types";
 import type { RuleState } from "../state/semantics";
-import { analyzerFor, familyRank, prepareAnalyzer, type PreparedAnalyzer } from "./analyzers";
+import { familyRank, prepareAnalyzer, type PreparedAnalyzer } from "./analyzers";
 import { SKIP, type AnalyzerContext, type AnalyzerOutcome, type Decision } from "./analyzers/types";
 import { evidenceExtractor, internKey, type EvidenceExtractor } from "./evidence";
 import { DEFAULT_CAPACITY, MatchCache, newTotals, type Hits, type MatchCacheStats, type MatchCacheTotals } from "./match-cache";
@@ -275,7 +275,12 @@ export class Engine {
   replaceAll(rules: Iterable<CompiledRule>): void {
     const byId = new Map<string, CompiledRule>();
     for (const r of rules) if (this.owns(r)) byId.set(r.ruleId, r);
-    this.snapshot = { byId, byKind: buildIndex(byId.values(), this.cache), analyzers: buildAnalyzerIndex(byId.values()) };
+    const perKind = rulesByKind(byId.values());
+    this.snapshot = {
+      byId,
+      byKind: indexBy(perKind, (kind, list) => buildGroups(kind, list, this.cache)),
+      analyzers: indexBy(perKind, (_kind, list) => buildAnalyzerPlans(list)),
+    };
   }
 
   /** Installs or replaces one rule (with the state stamped in it); returns false if not owned. */
@@ -579,7 +584,8 @@ function kindsOf(...rules: (CompiledRule | undefined)[]): Set<string> {
   return kinds;
 }
 
-function buildIndex(rules: Iterable<CompiledRule>, cache: CacheConfig): Map<string, FieldGroup[]> {
+/** The rules of each source kind they apply to. */
+function rulesByKind(rules: Iterable<CompiledRule>): Map<string, CompiledRule[]> {
   const perKind = new Map<string, CompiledRule[]>();
   for (const r of rules) {
     for (const kind of r.appliesTo) {
@@ -588,12 +594,17 @@ function buildIndex(rules: Iterable<CompiledRule>, cache: CacheConfig): Map<stri
       perKind.set(kind, list);
     }
   }
-  const byKind = new Map<string, FieldGroup[]>();
+  return perKind;
+}
+
+/** One index entry per kind with a non-empty build (field groups, analyzer plans). */
+function indexBy<T>(perKind: ReadonlyMap<string, CompiledRule[]>, build: (kind: string, rules: CompiledRule[]) => T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
   for (const [kind, list] of perKind) {
-    const groups = buildGroups(kind, list, cache);
-    if (groups.length > 0) byKind.set(kind, groups);
+    const built = build(kind, list);
+    if (built.length > 0) out.set(kind, built);
   }
-  return byKind;
+  return out;
 }
 
 function buildGroups(kind: string, rules: CompiledRule[], cache: CacheConfig): FieldGroup[] {
@@ -720,20 +731,3 @@ function buildAnalyzerPlans(rules: readonly CompiledRule[]): AnalyzerPlan[] {
   return plans;
 }
 
-function buildAnalyzerIndex(rules: Iterable<CompiledRule>): Map<string, AnalyzerPlan[]> {
-  const perKind = new Map<string, CompiledRule[]>();
-  for (const r of rules) {
-    if (r.match.type !== "analyzer" || analyzerFor(r.match.kind) === undefined) continue;
-    for (const kind of r.appliesTo) {
-      const list = perKind.get(kind) ?? [];
-      list.push(r);
-      perKind.set(kind, list);
-    }
-  }
-  const out = new Map<string, AnalyzerPlan[]>();
-  for (const [kind, list] of perKind) {
-    const plans = buildAnalyzerPlans(list);
-    if (plans.length > 0) out.set(kind, plans);
-  }
-  return out;
-}
