@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { logoutAction } from "../_actions/auth";
+import { QueryProvider } from "../_components/data/query-provider";
 import { requireUser } from "../_server/session";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -23,7 +24,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <button type="submit">Sign out</button>
         </form>
       </header>
-      <main className="content">{children}</main>
+      <main className="content">
+        <QueryProvider>{children}</QueryProvider>
+      </main>
     </>
   );
 }
