@@ -642,28 +642,39 @@ class EvalContext implements AnalyzerContext {
   keys: readonly string[] = [];
   private payload: Readonly<Record<string, unknown>> | null = null;
   private body: string | null | undefined = undefined;
-  private memo: Map<object, unknown> | null = null;
+  /**
+   * perEvent values: one slot per key object, valid while its stamp equals the event number (no
+   * clearing per event, no allocation once each key has its slot).
+   */
+  private readonly memo = new Map<object, { stamp: number; value: unknown }>();
+  private event = 0;
 
   constructor(private readonly reader: ((payload: Readonly<Record<string, unknown>>) => string | null) | null) {}
 
   begin(payload: Readonly<Record<string, unknown>>): void {
     this.payload = payload;
     this.body = undefined;
-    if (this.memo !== null && this.memo.size > 0) this.memo.clear();
+    this.event++;
   }
 
   end(): void {
     this.payload = null;
     this.body = undefined;
-    if (this.memo !== null && this.memo.size > 0) this.memo.clear();
+    // A value of this event is never reused by the next (its slot keeps it until then, bounded by the number of keys).
+    this.event++;
   }
 
   perEvent<T>(key: object, make: () => T): T {
-    const memo = (this.memo ??= new Map());
-    if (memo.has(key)) return memo.get(key) as T;
-    const v = make();
-    memo.set(key, v);
-    return v;
+    let slot = this.memo.get(key);
+    if (slot === undefined) {
+      slot = { stamp: -1, value: undefined };
+      this.memo.set(key, slot);
+    }
+    if (slot.stamp !== this.event) {
+      slot.value = make();
+      slot.stamp = this.event;
+    }
+    return slot.value as T;
   }
 
   copied(): Record<string, unknown> {

@@ -17,7 +17,7 @@ import type {
   ransomNoteParams,
   tftpRouterConfigParams,
 } from "../../rules/analyzers/behavioral";
-import { illTyped, isBool, isInt, isNum, lowerOnce, own, PatternList, present, pyOr, stringsOf } from "./py";
+import { illTyped, isBool, isInt, isNum, lowerOnce, own, PatternList, present, pyOr3, pyOr4, stringsOf } from "./py";
 import { SKIP, type Analyzer, type AnalyzerContext, type AnalyzerOutcome, type Fire, type Payload } from "./types";
 
 function fire(ctx: AnalyzerContext, extras?: Record<string, unknown>): Fire {
@@ -55,7 +55,7 @@ const dataDestruction: Analyzer<z.output<typeof dataDestructionParams>, PatternL
   family: "behavioral",
   prepare: (params) => new PatternList(params.patterns),
   evaluate(patterns, payload, ctx) {
-    const text = pyOr(own(payload, "op_text"), own(payload, "command_text"), "");
+    const text = pyOr3(own(payload, "op_text"), own(payload, "command_text"), "");
     // pyOr yields a non-string only when a truthy (hence present) non-string was found.
     if (typeof text !== "string") return SKIP;
     const i = patterns.firstMatch(text);
@@ -147,7 +147,7 @@ const ransomNote: Analyzer<z.output<typeof ransomNoteParams>, RansomConfig> = {
     requireAddress: params.require_btc_or_xmr,
   }),
   evaluate(config, payload, ctx) {
-    const text = pyOr(own(payload, "body_text"), own(payload, "note_text"), "");
+    const text = pyOr3(own(payload, "body_text"), own(payload, "note_text"), "");
     if (typeof text !== "string") return SKIP;
     if (text === "") return null;
     const lower = lowerOnce(ctx, text);
@@ -208,7 +208,7 @@ const dbMassRead: Analyzer<z.output<typeof dbMassReadParams>, DbReadConfig> = {
 // Rows 13, 14: path patterns (credentials in files, Kubernetes service-account token)
 
 function pathMatch(patterns: PatternList, payload: Payload, ctx: AnalyzerContext): AnalyzerOutcome {
-  const path = pyOr(own(payload, "matched_path"), own(payload, "request_path"), own(payload, "path"), "");
+  const path = pyOr4(own(payload, "matched_path"), own(payload, "request_path"), own(payload, "path"), "");
   if (typeof path !== "string") return SKIP;
   if (path === "") return null;
   // matched_path is the whole path value used, not the pattern or the matched substring.

@@ -1,7 +1,7 @@
 // DECNET's email analyzers (analyzers.md §2 rows 18–25, §3.3, §3.5), re-implemented from the
 // behavioural specification. Evidence ignores evidence_fields: a PII-safe base (§3.5.2), the
 // rule's matched headers and extras, filtered to the 12 email keys, then the body_sha256 fallback.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   ATTACHMENT_TRIGGERS,
   MASQUERADE_SIGNALS,
@@ -120,21 +120,34 @@ function baseEvidence(payload: Payload): Record<string, unknown> | Skip {
  */
 /** Key of the per-event base evidence (built once per e-mail event, shared by every firing rule, as upstream does). */
 const BASE_EVIDENCE = {};
+/** Key of the per-event body hashes, as [text, sha256, …]: rules that fire on one event hash the same body. */
+const BODY_SHA256 = {};
+
+function sha256Once(ctx: AnalyzerContext, text: string): string {
+  const seen = ctx.perEvent(BODY_SHA256, () => [] as string[]);
+  for (let i = 0; i < seen.length; i += 2) if (seen[i] === text) return seen[i + 1] as string;
+  const sha = hash("sha256", text, "hex");
+  if (seen.length < 4) seen.push(text, sha);
+  return sha;
+}
 
 function fire(ctx: AnalyzerContext, payload: Payload, headers: readonly string[], extras: Record<string, unknown>, body?: string): Fire | Skip {
   const base = ctx.perEvent(BASE_EVIDENCE, () => baseEvidence(payload));
   if (base === SKIP) return SKIP;
-  const merged: Record<string, unknown> = {
-    ...base,
-    matched_headers: sortedSet([...(base.matched_headers as string[]), ...headers]),
-    ...extras,
+  // Built in the order and with the overrides of {...base, matched_headers, ...extras} filtered to
+  // the email keys (the base holds only email keys and no matched header), without the copies.
+  const evidence: Record<string, unknown> = {
+    body_sha256: base.body_sha256,
+    matched_headers: headers.length > 1 ? sortedSet(headers) : headers.slice(),
+    rcpt_domain_set: base.rcpt_domain_set,
+    attachment_sha256s: base.attachment_sha256s,
+    rcpt_count: base.rcpt_count,
   };
-  const evidence: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(merged)) if (EMAIL_EVIDENCE_KEYS.has(k)) evidence[k] = v;
+  for (const k of Object.keys(extras)) if (EMAIL_EVIDENCE_KEYS.has(k)) evidence[k] = extras[k];
   if (!truthy(evidence.body_sha256)) {
     const inline = own(payload, "body_text");
     const text = isStr(inline) ? inline : body;
-    if (isNonEmptyStr(text)) evidence.body_sha256 = createHash("sha256").update(text, "utf8").digest("hex");
+    if (isNonEmptyStr(text)) evidence.body_sha256 = sha256Once(ctx, text);
   }
   return { evidence };
 }
@@ -150,13 +163,29 @@ function readBody(payload: Payload, ctx: AnalyzerContext): { body: string | null
   return { body: ctx.emailBodyFromDisk(), ill: present(inline) };
 }
 
+/** Keywords in spec order: the spelling a tag reports, and the lowercase form searched for. */
+interface Keywords {
+  readonly spellings: readonly string[];
+  readonly lowers: readonly string[];
+}
+
+function keywordsOf(keywords: readonly string[]): Keywords {
+  return { spellings: keywords, lowers: keywords.map((k) => k.toLowerCase()) };
+}
+
 /**
  * The first keyword (spec order and spelling) that is a case-insensitive substring of the text,
  * or null. Upstream takes the first hit and then tests its truthiness, so an empty keyword that
  * comes first (it is in every text) ends the search with no hit (§3.3; kept for parity).
  */
-function firstKeyword(keywords: readonly string[], lowerText: string): string | null {
-  for (const k of keywords) if (lowerText.includes(k.toLowerCase())) return k === "" ? null : k;
+function firstKeyword(keywords: Keywords, lowerText: string): string | null {
+  const { spellings, lowers } = keywords;
+  for (let i = 0; i < lowers.length; i++) {
+    if (lowerText.includes(lowers[i] as string)) {
+      const k = spellings[i] as string;
+      return k === "" ? null : k;
+    }
+  }
   return null;
 }
 
@@ -362,19 +391,19 @@ const maliciousAttachment: Analyzer<MaliciousAttachmentParams, { readonly trigge
   },
 };
 
-const bec: Analyzer<BecParams, BecParams> = {
+const bec: Analyzer<BecParams, { readonly subject: Keywords; readonly body: Keywords }> = {
   kind: "lifter:email_bec",
   family: "email",
-  prepare: (params) => params,
+  prepare: (params) => ({ subject: keywordsOf(params.subject_keywords), body: keywordsOf(params.body_action_keywords) }),
   evaluate(config, payload, ctx): AnalyzerOutcome {
     const subject = own(payload, "subject");
     if (illTyped(subject, isStr)) return SKIP;
     if (!isStr(subject)) return null;
-    const subjectKw = firstKeyword(config.subject_keywords, lowerOnce(ctx, subject));
+    const subjectKw = firstKeyword(config.subject, lowerOnce(ctx, subject));
     if (subjectKw === null) return null;
     const { body, ill } = readBody(payload, ctx);
     if (body === null) return ill ? SKIP : null;
-    const bodyKw = firstKeyword(config.body_action_keywords, lowerOnce(ctx, body));
+    const bodyKw = firstKeyword(config.body, lowerOnce(ctx, body));
     if (bodyKw === null) return null;
     return fire(ctx, payload, ["Subject"], { matched_subject_kw: subjectKw, matched_body_kw: bodyKw }, body);
   },

@@ -3,7 +3,7 @@
 // evidence_fields are ignored (§1.7).
 import type { z } from "zod";
 import type { ipv6LinkLocalLeakParams } from "../../rules/analyzers/ipv6";
-import { own, present, pyOr, truthy } from "./py";
+import { own, present, pyOr3, truthy } from "./py";
 import { SKIP, type Analyzer, type Payload } from "./types";
 
 /** The payload value, or `fallback` only when the key is absent (a present null passes through). */
@@ -35,7 +35,7 @@ const ipv6LinkLocalLeak: Analyzer<z.output<typeof ipv6LinkLocalLeakParams>, null
         iid_kind: orAbsent(payload, "iid_kind", "unknown"),
         vector: orAbsent(payload, "vector", ""),
         on_iface: orAbsent(payload, "on_iface", ""),
-        attacker_v4: pyOr(own(payload, "attacker_v4"), own(payload, "attacker_ip"), ""),
+        attacker_v4: pyOr3(own(payload, "attacker_v4"), own(payload, "attacker_ip"), ""),
         observed_at: orAbsent(payload, "observed_at", ""),
       },
     };

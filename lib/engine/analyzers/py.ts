@@ -51,10 +51,21 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
-/** Python's `a or b or …`: the first truthy operand, else the last one. */
-export function pyOr(...values: unknown[]): unknown {
-  for (let i = 0; i < values.length - 1; i++) if (truthy(values[i])) return values[i];
-  return values[values.length - 1];
+/**
+ * Python's `a or b` (`a or b or c`, …): the first truthy operand, else the last one. Fixed arities
+ * rather than a rest parameter: a predicate calls these per event, and a rest array is an
+ * allocation each time.
+ */
+export function pyOr(a: unknown, b: unknown): unknown {
+  return truthy(a) ? a : b;
+}
+
+export function pyOr3(a: unknown, b: unknown, c: unknown): unknown {
+  return truthy(a) ? a : truthy(b) ? b : c;
+}
+
+export function pyOr4(a: unknown, b: unknown, c: unknown, d: unknown): unknown {
+  return truthy(a) ? a : truthy(b) ? b : truthy(c) ? c : d;
 }
 
 /** Own property of the payload (never an inherited one such as `constructor`). */
@@ -63,16 +74,17 @@ export function own(payload: Readonly<Record<string, unknown>>, key: string): un
   return v === undefined || Object.prototype.hasOwnProperty.call(payload, key) ? v : undefined;
 }
 
+/** Texts lowered during one event, as [text, lower, text, lower, …] (an event has few: subject, body). */
 const LOWERED = {};
+const LOWERED_KEPT = 4;
 
 /** text.toLowerCase(), once per event and text: several rules search the same subject or body. */
 export function lowerOnce(ctx: AnalyzerContext, text: string): string {
-  const seen = ctx.perEvent(LOWERED, () => new Map<string, string>());
-  let lower = seen.get(text);
-  if (lower === undefined) {
-    lower = text.toLowerCase();
-    seen.set(text, lower);
-  }
+  const seen = ctx.perEvent(LOWERED, () => [] as string[]);
+  // Identity first: the rules of one event read the very same string objects from its payload.
+  for (let i = 0; i < seen.length; i += 2) if (seen[i] === text) return seen[i + 1] as string;
+  const lower = text.toLowerCase();
+  if (seen.length < 2 * LOWERED_KEPT) seen.push(text, lower);
   return lower;
 }
 
