@@ -390,7 +390,6 @@ export async function runEnginePart(part: EnginePart, rulesDir: string): Promise
 }
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
 
 /**
  * Figure (a)'s rules: the 41 command rules of the sample pack as of 2026-11-29 (R0001–R0041,
@@ -398,10 +397,43 @@ const TSX = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
  */
 export const COMMAND_RULES_DIR = path.join(ROOT, "bench/fixtures/command-rules");
 
+/**
+ * The engine parts run from an esbuild bundle of bench/procs/engine-part.mts under plain `node`,
+ * as workers run the engine (bin/ttp runs dist/cli/ttp.js, an esbuild bundle): under tsx every
+ * cross-module call goes through an interop getter that production code does not have. Built
+ * once per bench run into bench/out/ (ignored by git).
+ */
+const PART_BUNDLE = path.join(ROOT, "bench/out/engine-part.mjs");
+let partBundle: Promise<string> | null = null;
+
+function enginePartBundle(): Promise<string> {
+  partBundle ??= (async () => {
+    const esbuild = await import("esbuild");
+    await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, "bench/procs/engine-part.mts")],
+      outfile: PART_BUNDLE,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      packages: "external",
+      logLevel: "warning",
+      // CommonJS names the bundled modules use; __dirname is bench/, where bench/engine.ts lives.
+      banner: {
+        js: 'import { createRequire as __ttpRequire } from "node:module"; import { fileURLToPath as __ttpPath } from "node:url"; import { dirname as __ttpDir } from "node:path"; const require = __ttpRequire(import.meta.url); const __filename = __ttpPath(import.meta.url); const __dirname = __ttpDir(__ttpDir(__filename));',
+      },
+    });
+    return PART_BUNDLE;
+  })();
+  return partBundle;
+}
+
 /** runEnginePart in a fresh Node process: its own heap and JIT state, so no measurement inherits another's garbage or type feedback. */
-function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
+async function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
+  const bundle = await enginePartBundle();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", TSX, path.join(ROOT, "bench/procs/engine-part.mts"), part, rulesDir], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [bundle, part, rulesDir], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (d: string) => (out += d));
@@ -423,7 +455,7 @@ function inProcess(part: EnginePart, rulesDir: string): Promise<PartResult> {
  */
 export async function benchEngine(rulesDir: string, commandRulesDir = COMMAND_RULES_DIR): Promise<Record<string, unknown>> {
   const results: Record<string, unknown> = {};
-  console.log(`engine: each figure in a fresh Node process (own heap and JIT state); (a) rules from ${path.relative(ROOT, path.resolve(commandRulesDir)) || "."}, (c) rules from ${rulesDir}`);
+  console.log(`engine: each figure in a fresh Node process (own heap and JIT state) running an esbuild bundle of the engine, as workers do (bin/ttp); (a) rules from ${path.relative(ROOT, path.resolve(commandRulesDir)) || "."}, (c) rules from ${rulesDir}`);
   const part = async (p: EnginePart) => inProcess(p, p.startsWith("a") ? commandRulesDir : rulesDir);
 
   // (a) the sample pack's command rules (pinned copy) on a generated corpus of realistic commands
@@ -473,7 +505,8 @@ export async function benchEngine(rulesDir: string, commandRulesDir = COMMAND_RU
   console.log(String(cLine));
 
   // (d) the DECNET-shaped analyzer rules + the sample pack on mixed traffic, and its adversarial sub-corpus
-  // (alone: node --import tsx bench/procs/engine-part.mts d|d-adv [rules dir] --print)
+  // (alone, as a worker runs it: node bench/out/engine-part.mjs d|d-adv [rules dir] --print after one bench run;
+  // or under tsx: node --import tsx bench/procs/engine-part.mts d --print)
   for (const p of ["d", "d-adv"] as const) {
     const { d_lines: dLines, d_adv_lines: advLines, ...dResults } = (await part(p)).results;
     Object.assign(results, dResults);

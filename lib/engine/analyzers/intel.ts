@@ -69,29 +69,39 @@ export const THREATFOX_THREAT_TYPE_TECHNIQUES: ReadonlyMap<string, readonly stri
 
 // ---- Helpers -----------------------------------------------------------------------------------
 
-/** Signals collected per technique, in first-hit order; a later hit raises the multiplier only when strictly higher. */
+/**
+ * Signals collected per technique, in first-hit order; a later hit raises the multiplier only when
+ * strictly higher. Parallel arrays, allocated on the first hit: an event hits a few techniques at most.
+ */
 class TechniqueHits<S> {
-  private readonly hits = new Map<string, { multiplier: number; signals: S[] }>();
+  private techniques: string[] | null = null;
+  private multipliers: number[] = [];
+  private signals: S[][] = [];
 
   has(technique: string): boolean {
-    return this.hits.has(technique);
+    return this.techniques !== null && this.techniques.includes(technique);
   }
 
   add(technique: string, signal: S, multiplier: number): void {
-    const hit = this.hits.get(technique);
-    if (hit === undefined) {
-      this.hits.set(technique, { multiplier, signals: [signal] });
+    const techniques = (this.techniques ??= []);
+    const i = techniques.indexOf(technique);
+    if (i < 0) {
+      techniques.push(technique);
+      this.multipliers.push(multiplier);
+      this.signals.push([signal]);
       return;
     }
-    hit.signals.push(signal);
-    if (multiplier > hit.multiplier) hit.multiplier = multiplier;
+    (this.signals[i] as S[]).push(signal);
+    if (multiplier > (this.multipliers[i] as number)) this.multipliers[i] = multiplier;
   }
 
   decisions(ctx: AnalyzerContext, extras: (signals: S[]) => Record<string, unknown>): AnalyzerOutcome {
-    if (this.hits.size === 0) return null;
+    const techniques = this.techniques;
+    if (techniques === null) return null;
     const decisions: Decision[] = [];
-    for (const [technique, { multiplier, signals }] of this.hits) {
-      decisions.push({ technique, multiplier, evidence: { ...ctx.copied(), ...extras(signals) } });
+    for (let i = 0; i < techniques.length; i++) {
+      // As {...copied, ...extras}: an extras key also among the copied fields keeps its place, with the extras' value.
+      decisions.push({ technique: techniques[i] as string, multiplier: this.multipliers[i] as number, evidence: Object.assign(ctx.copied(), extras(this.signals[i] as S[])) });
     }
     return { decisions };
   }
@@ -181,7 +191,7 @@ const feodo: Analyzer<FeodoParams, null> = {
     const extras: Record<string, unknown> = { feodo_listed: true };
     if (isNonEmptyStr(family)) extras.malware_family = family;
     return {
-      decisions: FEODO_TECHNIQUES.map((technique) => ({ technique, multiplier: 1.0, evidence: { ...ctx.copied(), ...extras } })),
+      decisions: FEODO_TECHNIQUES.map((technique) => ({ technique, multiplier: 1.0, evidence: Object.assign(ctx.copied(), extras) })),
     };
   },
 };
