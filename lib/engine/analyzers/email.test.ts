@@ -423,6 +423,14 @@ describe("email evidence", () => {
     const astral = "\u{1F600}.example";
     const bmpHigh = "\uFF21.example".toLowerCase();
     expect(evidence(run("open_relay", {}, { rcpt_count: 12, rcpt_domains: [astral, bmpHigh] })).rcpt_domain_set).toEqual([bmpHigh, astral]);
+    // Without any surrogate, code unit order is code point order (the fast path): same result as Python's sorted().
+    const plain = ["z.example", "\u00e9.example", "a.example", "\uFF41.example", "0.example"];
+    expect(evidence(run("open_relay", {}, { rcpt_count: 12, rcpt_domains: plain })).rcpt_domain_set).toEqual(["0.example", "a.example", "z.example", "\u00e9.example", "\uFF41.example"]);
+    // One astral domain among thousands switches the whole list to code point order.
+    const many = Array.from({ length: 2000 }, (_, k) => `d${k}.\uFF41`);
+    const sorted = evidence(run("open_relay", {}, { rcpt_count: 12, rcpt_domains: [...many, astral] })).rcpt_domain_set as string[];
+    expect(sorted.at(-1)).toBe(astral);
+    expect(sorted.slice(0, -1)).toEqual([...many].sort());
   });
 
   it("reads no inherited properties", () => {

@@ -87,8 +87,15 @@ function codePointRank(unit: number): number {
   return unit;
 }
 
+/** Any UTF-16 surrogate: only then does code point order differ from the default (code unit) sort. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function sortedSet(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(byCodePoint);
+  const unique = [...new Set(values)];
+  // The native comparator-free sort is several times faster on thousands of attacker-supplied
+  // domains; it orders by UTF-16 code unit, which is code point order without surrogates.
+  for (let i = 0; i < unique.length; i++) if (SURROGATE.test(unique[i] as string)) return unique.sort(byCodePoint);
+  return unique.sort();
 }
 
 /**
