@@ -39,19 +39,24 @@ export async function runEval(argv: string[]): Promise<number> {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`--rules ${values.rules}: no such directory`);
   }
-  const loaded = await loadRulesDir(values.rules);
-  for (const issue of loaded.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-  if (loaded.issues.some((i) => i.severity === "error")) {
-    process.stderr.write(`ttp eval: rules with errors are skipped; evaluating ${loaded.rules.length} valid rule(s)\n`);
-  }
-
   // Every malformed line is reported, so every one is kept with its message.
   const evaluate: EvaluateOptions = { minConfidence: minConfidence ?? -Infinity, jsonl: true, rows: false, maxSamples: Number.MAX_SAFE_INTEGER };
   const engine = createWorkerEngine();
   let fatal: Error | null = null;
+  // The threads start first: they load their bundle while this thread validates the rules.
   const pool = threads > 0 ? new EvalPool(threads, evaluate, (err) => (fatal ??= err), INPUT_BYTES) : null;
-  if (pool) await pool.broadcast({ op: "replace", rules: loaded.rules.map(toWire) });
-  else engine.replaceAll(loaded.rules);
+  try {
+    const loaded = await loadRulesDir(values.rules);
+    for (const issue of loaded.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    if (loaded.issues.some((i) => i.severity === "error")) {
+      process.stderr.write(`ttp eval: rules with errors are skipped; evaluating ${loaded.rules.length} valid rule(s)\n`);
+    }
+    if (pool) await pool.broadcast({ op: "replace", rules: loaded.rules.map(toWire) });
+    else engine.replaceAll(loaded.rules);
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
 
   const eventsPath = values.events ?? "-";
   const name = eventsPath === "-" ? "<stdin>" : eventsPath;

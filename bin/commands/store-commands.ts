@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
-import { loadRulesDir } from "../../lib/rules/rule-files";
+import { loadRulesDirInThreads } from "../../lib/rules/load-pool";
 import { ruleFileName } from "../../lib/rules/rule-pack";
 import { resolveStateRequest, stateValidationError } from "../../lib/state/policy";
 import type { RuleState } from "../../lib/state/semantics";
@@ -125,7 +125,7 @@ async function rulesCommand(argv: string[]): Promise<number> {
       const reading = startProgress(`reading and validating ${dir}`, null, { redrawMs: 0 });
       reading.update(0);
       const ticker = setInterval(() => reading.update(0), 250);
-      const loaded = await loadRulesDir(dir)
+      const loaded = await loadRulesDirInThreads(dir)
         .catch((err: unknown) => {
           throw new UsageError(`cannot read ${dir}: ${err instanceof Error ? err.message : String(err)}`);
         })
@@ -140,7 +140,7 @@ async function rulesCommand(argv: string[]): Promise<number> {
         return EXIT.invalid;
       }
       const actor = values.by?.trim() || `cli:${os.userInfo().username}`;
-      // One validation pass (loadRulesDir's), then one atomic batch: nothing is written if any part fails.
+      // One validation pass (loadRulesDirInThreads's: thousands of files are validated on every core), then one atomic batch: nothing is written if any part fails.
       const items = loaded.rules.flatMap((rule) => {
         const file = loaded.files.get(rule.ruleId);
         return file ? [{ yamlText: file.text, sourcePath: file.path, rule }] : [];

@@ -1,4 +1,4 @@
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { Composer, type CST, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node } from "yaml";
 import { findTactic, findTechnique } from "../attack/catalog";
 import type { ValidationIssue } from "../errors";
 import { ValidationError } from "../errors";
@@ -9,7 +9,7 @@ import { withState } from "./compiled";
 import { fieldFor } from "./match-event";
 import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
 import { compilePattern, patternRepeatUnits } from "./pattern";
-import { yamlDepthProblem } from "./yaml-limits";
+import { lexWithinLimits } from "./yaml-limits";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
 import { KNOWN_SOURCE_KINDS } from "./types";
@@ -82,18 +82,17 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
     return { rule: null, issues };
   }
 
-  const shape = yamlDepthProblem(yamlText);
-  if (shape !== null) {
-    const at = positionOf(yamlText, shape.offset);
-    push([], at.line, at.column, shape.message);
+  const lexed = lexWithinLimits(yamlText);
+  if (lexed.problem !== null) {
+    const at = positionOf(yamlText, lexed.problem.offset);
+    push([], at.line, at.column, lexed.problem.message);
     return { rule: null, issues };
   }
 
   const lineCounter = new LineCounter();
   // Duplicate keys are found below in linear time: the package's uniqueKeys check compares every
   // key of a mapping with every other (8,000 keys took 1.1 s).
-  const docs = parseAllDocuments(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const list = Array.isArray(docs) ? docs : [];
+  const list = parseTokens(lexed.tokens, lineCounter);
   if (list.length === 0) {
     push([], 1, 1, "the file is empty: a rule needs rule_id, rule_version, name, applies_to, match and emits");
     return { rule: null, issues };
@@ -231,6 +230,21 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
     if (issues.some((i) => i.severity === "error")) return { rule: null, issues };
   }
   return { rule, issues };
+}
+
+/**
+ * What `parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })` returns,
+ * from the tokens already lexed by lexWithinLimits (the package's Parser.parse(text) = lex + next
+ * per token + end).
+ */
+function parseTokens(tokens: readonly string[], lineCounter: LineCounter): Document.Parsed[] {
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  function* cst(): Generator<CST.Token, void> {
+    for (const tok of tokens) yield* parser.next(tok);
+    yield* parser.end();
+  }
+  return Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(cst())) as Document.Parsed[];
 }
 
 /** Like parseRule but throws ValidationError when the document has errors. */

@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { ValidationIssue } from "../errors";
 import { parseRule } from "./parse-rule";
@@ -20,19 +21,34 @@ export interface LoadedRuleFiles {
   issues: ValidationIssue[];
 }
 
+export interface ParsedRuleFile {
+  file: RuleFile;
+  rule: CompiledRule | null;
+  issues: ValidationIssue[];
+}
+
+/** One rule file on its own: parseRule with the file's path as source and its stem as the expected rule id. */
+export function parseRuleFile(file: RuleFile): ParsedRuleFile {
+  const stem = ruleIdFromFileName(path.basename(file.path));
+  const result = parseRule(file.text, { source: file.path, ...(stem ? { expectedRuleId: stem } : {}) });
+  return { file, rule: result.rule, issues: result.issues };
+}
+
 /** Validates a set of rule files together: each on its own, then duplicate rule ids across files. */
 export function validateRuleFiles(files: RuleFile[]): LoadedRuleFiles {
+  return collectRuleFiles(files.map(parseRuleFile));
+}
+
+/** The set check over files parsed one by one (in order): every file's issues, then duplicate rule ids across files. */
+export function collectRuleFiles(parsed: readonly ParsedRuleFile[]): LoadedRuleFiles {
   const issues: ValidationIssue[] = [];
   const byId = new Map<string, { rule: CompiledRule; file: RuleFile }[]>();
-  for (const file of files) {
-    const base = path.basename(file.path);
-    const stem = ruleIdFromFileName(base);
-    const result = parseRule(file.text, { source: file.path, ...(stem ? { expectedRuleId: stem } : {}) });
-    issues.push(...result.issues);
-    if (result.rule) {
-      const list = byId.get(result.rule.ruleId) ?? [];
-      list.push({ rule: result.rule, file });
-      byId.set(result.rule.ruleId, list);
+  for (const { file, rule, issues: fileIssues } of parsed) {
+    for (const issue of fileIssues) issues.push(issue);
+    if (rule) {
+      const list = byId.get(rule.ruleId) ?? [];
+      list.push({ rule, file });
+      byId.set(rule.ruleId, list);
     }
   }
   const rules: CompiledRule[] = [];
@@ -61,13 +77,19 @@ export function validateRuleFiles(files: RuleFile[]): LoadedRuleFiles {
 
 /** Reads every rule file directly inside `dir` (non-recursive), validated as a set. */
 export async function loadRulesDir(dir: string): Promise<LoadedRuleFiles> {
+  return validateRuleFiles(await readRuleFiles(dir));
+}
+
+/** The rule files directly inside `dir` (non-recursive), sorted by path. */
+export async function readRuleFiles(dir: string): Promise<RuleFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: RuleFile[] = [];
   for (const e of entries) {
     if (!e.isFile() || !isRuleFileName(e.name)) continue;
     const p = path.join(dir, e.name);
-    files.push({ path: p, text: await readFile(p, "utf8") });
+    // Synchronous: thousands of small files read one after another cost a tenth of the promise API's round trips.
+    files.push({ path: p, text: readFileSync(p, "utf8") });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return validateRuleFiles(files);
+  return files;
 }

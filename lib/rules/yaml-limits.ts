@@ -22,6 +22,21 @@ export interface YamlShapeProblem {
 
 /** Flow ([…], {…}) plus block (indentation, "- " items) nesting deeper than MAX_YAML_DEPTH, more than MAX_YAML_NODES values or MAX_YAML_ALIASES aliases, or null. */
 export function yamlDepthProblem(text: string, maxDepth = MAX_YAML_DEPTH): YamlShapeProblem | null {
+  return shapeProblem(text, maxDepth, null);
+}
+
+/**
+ * yamlDepthProblem and the lexer's tokens in one pass: the tokens feed the `yaml` Parser
+ * (parseRule), so a rule is lexed once, not once to measure and again to parse. Lexing stops at
+ * the first limit crossed, like yamlDepthProblem.
+ */
+export function lexWithinLimits(text: string, maxDepth = MAX_YAML_DEPTH): { tokens: string[]; problem: null } | { tokens: null; problem: YamlShapeProblem } {
+  const tokens: string[] = [];
+  const problem = shapeProblem(text, maxDepth, tokens);
+  return problem === null ? { tokens, problem } : { tokens: null, problem };
+}
+
+function shapeProblem(text: string, maxDepth: number, sink: string[] | null): YamlShapeProblem | null {
   let offset = 0;
   let nodes = 0;
   let aliases = 0;
@@ -36,6 +51,7 @@ export function yamlDepthProblem(text: string, maxDepth = MAX_YAML_DEPTH): YamlS
     message: `the document nests deeper than ${maxDepth} levels: flatten it (rules need a handful)`,
   });
   for (const tok of new Lexer().lex(text)) {
+    sink?.push(tok);
     const at = offset;
     // The lexer's control tokens (document start, scalar and flow-error markers) are not in the text.
     if (tok !== "\x02" && tok !== "\x18" && tok !== "\x1f") offset += tok.length;
