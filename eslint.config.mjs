@@ -17,7 +17,7 @@ const FORBIDDEN_IN_LIB = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/test-results/**", "e2e/logs/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".next/**", ".next-*/**", "data/**", "coverage/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "e2e/test-results/**", "e2e/logs/**", "bench/out/**", ".tmp-bench/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

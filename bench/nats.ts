@@ -5,13 +5,13 @@
 // nats-server restart) checked against the engine's own evaluation of the same events.
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, createInbox, headers, type NatsConnection } from "@nats-io/transport-node";
 import { createTestPgDatabase } from "../db/testing/pg";
 import { Engine } from "../lib/engine/engine";
 import { DatabaseRuleStore } from "../lib/store/database-store";
@@ -32,7 +32,19 @@ export interface NatsBenchOptions {
   sessions: number;
   /** Worker --batch (messages per pull). */
   batch: number;
+  /** Parts to run (default all): "publish" and "drain" need each other's stream, so "drain" publishes too. */
+  parts?: readonly ("drain" | "latency" | "faults")[];
+  /** Worker counts for the drain runs (default 1 and 2). */
+  workerCounts?: readonly number[];
+  /** Databases for the drain runs (default both). */
+  backends?: readonly ("sqlite" | "pg")[];
+  /** Repeats of each drain run (default 1); the figure printed is the median, with min and max. */
+  repeats?: number;
+  /** `node --cpu-prof` every worker process into this directory. */
+  cpuProfDir?: string;
 }
+
+let workerExecArgv: string[] = [];
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -44,7 +56,7 @@ class Worker {
   readonly logs: Record<string, unknown>[] = [];
   readonly exit: Promise<number | null>;
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.proc = spawn(process.execPath, ["--import", TSX, TTP, "worker", "--role", "worker", "--report-interval", "0", ...args], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    this.proc = spawn(process.execPath, [...workerExecArgv, "--import", TSX, TTP, "worker", "--role", "worker", "--report-interval", "0", ...args], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
     children.add(this.proc);
     this.exit = new Promise((resolve) => this.proc.on("close", (code) => resolve(code)));
     this.proc.on("close", () => children.delete(this.proc));
@@ -105,6 +117,54 @@ async function publish(js: JetStreamClient, count: number, make: (i: number) => 
   return count / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * Publishes to JetStream as plain core publishes with `Nats-Msg-Id` and one shared reply subject
+ * for every PubAck (no per-message request, timer or promise), keeping up to `window` PubAcks
+ * outstanding; an error PubAck or a missing one fails the run. Returns envelopes/s.
+ */
+async function publishBatched(nc: NatsConnection, count: number, make: (i: number) => { subject: string; id: string; data: string }, prefix: string, window = 8000): Promise<number> {
+  const inbox = createInbox();
+  let acked = 0;
+  let failure: string | null = null;
+  let wake: (() => void) | null = null;
+  const sub = nc.subscribe(inbox, {
+    callback: (err, m) => {
+      if (err) failure ??= err.message;
+      else if (m.data[2] === 0x65 /* {"error":… */) failure ??= m.string();
+      acked++;
+      const w = wake;
+      wake = null;
+      w?.();
+    },
+  });
+  const waitFor = async (target: number): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (acked < target && failure === null) {
+      if (Date.now() > deadline) throw new Error(`PubAcks missing: ${target - acked}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < count; i++) {
+      const m = make(i);
+      const h = headers();
+      h.set("Nats-Msg-Id", m.id);
+      nc.publish(prefix + m.subject, m.data, { headers: h, reply: inbox });
+      if (i + 1 - acked >= window) await waitFor(i + 1 - window / 2);
+      if (failure) throw new Error(`publish refused: ${failure}`);
+    }
+    await waitFor(count);
+    if (failure) throw new Error(`publish refused: ${failure}`);
+    return count / ((performance.now() - t0) / 1000);
+  } finally {
+    sub.unsubscribe();
+  }
+}
+
 async function importPack(url: string, rulesDir: string): Promise<void> {
   const store = new DatabaseRuleStore({ url, expiry: false });
   for (const f of readdirSync(rulesDir).filter((x) => x.endsWith(".yaml")).sort()) {
@@ -135,9 +195,8 @@ async function drain(c: Ctx, o: { stream: string; prefix: string; durable: strin
   const t0 = performance.now();
   await waitDrained(c.jsm, o.stream, o.durable, 600_000);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu0 = process.cpuUsage();
+  const cpu = ws.map((w) => cpuSeconds(w.proc.pid));
   await Promise.all(ws.map((w) => w.stop()));
-  void cpu0;
   const perWorker = ws.map((w) => (w.logs.find((l) => l.message === "input finished") as { events?: number } | undefined)?.events ?? null);
   const commandsTotal = o.sessions * 5;
   return {
@@ -148,7 +207,20 @@ async function drain(c: Ctx, o: { stream: string; prefix: string; durable: strin
     all_events_per_s: Math.round((commandsTotal + o.sessions) / seconds),
     envelopes_per_s: Math.round(o.sessions / seconds),
     events_per_worker: perWorker,
+    // CPU seconds (user + system) of each worker process from its start: less sensitive to other load than the rate.
+    worker_cpu_s: cpu.map((x) => (x === null ? null : Number(x.toFixed(1)))),
   };
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc), or null. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 function sqliteTags(file: string): { uuid: string; created_at: string; source_id: string }[] {
@@ -160,30 +232,67 @@ function sqliteTags(file: string): { uuid: string; created_at: string; source_id
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] as number;
+}
+
+/** Runs a drain `repeats` times; prints the median run's figures with the spread of command events/s. */
+async function drainRepeated(figure: string, repeats: number, run: (k: number) => Promise<Record<string, unknown>>): Promise<void> {
+  const runs: Record<string, unknown>[] = [];
+  for (let k = 0; k < repeats; k++) runs.push(await run(k));
+  const rates = runs.map((r) => r.command_events_per_s as number);
+  const mid = runs.find((r) => r.command_events_per_s === median(rates)) as Record<string, unknown>;
+  const spread = repeats > 1 ? { runs: repeats, command_events_per_s_min: Math.min(...rates), command_events_per_s_max: Math.max(...rates), all_runs: rates } : {};
+  console.log(JSON.stringify({ figure, ...mid, ...spread, load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
+}
+
 async function throughput(c: Ctx, o: NatsBenchOptions): Promise<void> {
   const stream = "BENCH";
   const prefix = "bench.";
+  const workerCounts = o.workerCounts ?? [1, 2];
+  const backends = o.backends ?? ["sqlite", "pg"];
+  const repeats = Math.max(1, o.repeats ?? 1);
   await ensureStreams(c.jsm, { stream, prefix });
-  const rate = await publish(c.js, o.sessions, (i) => envelope(i, "tp", c.commands), prefix);
-  console.log(JSON.stringify({ figure: "publish rate (JetStream PubAcks, 4000 outstanding)", envelopes: o.sessions, envelopes_per_s: Math.round(rate), command_events_per_s: Math.round(rate * 5) }));
-  for (const workers of [1, 2]) {
-    const db = path.join(c.tmp, `tp-${workers}.db`);
-    copyFileSync(c.packDb, db);
-    const r = await drain(c, { stream, prefix, durable: `tp${workers}`, workers, dbUrl: `file:${db}`, sessions: o.sessions, threads: 0, batch: o.batch });
-    console.log(JSON.stringify({ figure: "drain + tag, db sink SQLite file", ...r, tags: sqliteTags(db).length }));
+  // For reference: one js.publish (a request with its own reply, timer and promise) per envelope.
+  await ensureStreams(c.jsm, { stream: "PUBREF", prefix: "pubref." });
+  const refCount = Math.min(o.sessions, 100_000);
+  const ref = await publish(c.js, refCount, (i) => envelope(i, "ref", c.commands), "pubref.");
+  await c.jsm.streams.delete("PUBREF");
+  await c.jsm.streams.delete("PUBREF_TTP");
+  console.log(JSON.stringify({ figure: "publish rate, one js.publish per envelope (4000 PubAcks outstanding; reference)", envelopes: refCount, envelopes_per_s: Math.round(ref), load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
+  const rate = await publishBatched(c.nc, o.sessions, (i) => envelope(i, "tp", c.commands), prefix);
+  console.log(JSON.stringify({ figure: "publish rate (core publishes with Nats-Msg-Id, PubAcks on one reply subject, 8000 outstanding)", envelopes: o.sessions, envelopes_per_s: Math.round(rate), command_events_per_s: Math.round(rate * 5), load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
+  const info = await c.jsm.streams.info(stream);
+  if (info.state.messages !== o.sessions) throw new Error(`stream ${stream} holds ${info.state.messages} envelopes, expected ${o.sessions}`);
+  if (backends.includes("sqlite")) {
+    for (const workers of workerCounts) {
+      await drainRepeated("drain + tag, db sink SQLite file", repeats, async (k) => {
+        const db = path.join(c.tmp, `tp-${workers}-${k}.db`);
+        copyFileSync(c.packDb, db);
+        const r = await drain(c, { stream, prefix, durable: `tp${workers}r${k}`, workers, dbUrl: `file:${db}`, sessions: o.sessions, threads: 0, batch: o.batch });
+        const tags = sqliteTags(db).length;
+        rmSync(db, { force: true });
+        return { ...r, tags };
+      });
+    }
   }
+  if (!backends.includes("pg")) return;
   let pgDb: Awaited<ReturnType<typeof createTestPgDatabase>> | null = null;
   try {
     pgDb = await createTestPgDatabase();
     await importPack(pgDb.url, o.rulesDir);
-    for (const workers of [1, 2]) {
-      const client = new pg.Client({ connectionString: pgDb.url });
-      await client.connect();
-      await client.query("TRUNCATE ttp_tag");
-      const r = await drain(c, { stream, prefix, durable: `tppg${workers}`, workers, dbUrl: pgDb.url, sessions: o.sessions, threads: 0, batch: o.batch });
-      const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM ttp_tag")).rows[0]?.n);
-      await client.end();
-      console.log(JSON.stringify({ figure: "drain + tag, db sink PostgreSQL", ...r, tags: n }));
+    const url = pgDb.url;
+    for (const workers of workerCounts) {
+      await drainRepeated("drain + tag, db sink PostgreSQL", repeats, async (k) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query("TRUNCATE ttp_tag");
+        const r = await drain(c, { stream, prefix, durable: `tppg${workers}r${k}`, workers, dbUrl: url, sessions: o.sessions, threads: 0, batch: o.batch });
+        const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM ttp_tag")).rows[0]?.n);
+        await client.end();
+        return { ...r, tags: n };
+      });
     }
   } catch (err) {
     console.log(JSON.stringify({ figure: "drain + tag, db sink PostgreSQL", skipped: err instanceof Error ? err.message : String(err) }));
@@ -338,10 +447,12 @@ export async function benchNats(o: NatsBenchOptions): Promise<void> {
     await importPack(`file:${packDb}`, o.rulesDir);
     const commands = commandEvents(50_000).map((e) => String((e.payload as { command_text?: unknown }).command_text ?? "id"));
     const c: Ctx = { server, nc, js: jetstream(nc, { timeout: 30_000 }), jsm: await jetstreamManager(nc), tmp, packDb, commands };
-    console.log(JSON.stringify({ setup: "nats-server 2.9 (own, free port), sample pack, 5 commands per session envelope", nats_url: server.url }));
-    await throughput(c, o);
-    await latency(c);
-    await faults(c);
+    workerExecArgv = o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : [];
+    console.log(JSON.stringify({ setup: "nats-server 2.9 (own, free port), sample pack, 5 commands per session envelope", nats_url: server.url, load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
+    const parts = o.parts ?? ["drain", "latency", "faults"];
+    if (parts.includes("drain")) await throughput(c, o);
+    if (parts.includes("latency")) await latency(c);
+    if (parts.includes("faults")) await faults(c);
   } finally {
     await nc.close().catch(() => undefined);
     await server.dispose();

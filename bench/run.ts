@@ -1,7 +1,7 @@
 import { benchEngine, COMMAND_RULES_DIR } from "./engine";
 
 const USAGE =
-  "usage: npm run bench -- <engine|store|swarm|nats|cli|ui|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n] [--batch n] [--rules-count n] [--corpus-only|--flood-only] [--no-build]";
+  "usage: npm run bench -- <engine|store|swarm|nats|cli|ui|live|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n] [--batch n] [--repeats n] [--rules-count n] [--corpus-only|--flood-only] [--tabs n] [--rate n] [--seconds n] [--no-build]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   // Figures measured on "the sample pack's command rules" (engine (a), swarm) use a pinned copy.
   const cmdIdx = rest.indexOf("--command-rules");
   const commandRulesDir = cmdIdx >= 0 ? (rest[cmdIdx + 1] ?? COMMAND_RULES_DIR) : COMMAND_RULES_DIR;
-  const known = ["engine", "store", "swarm", "nats", "cli", "ui", "test-panel", "editor", "hostile", "all"];
+  const known = ["engine", "store", "swarm", "nats", "cli", "ui", "live", "test-panel", "editor", "hostile", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === "nats" || name === "all") {
     const { benchNats } = await import("./nats");
-    await benchNats({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000 });
+    await benchNats({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000, repeats: num("--repeats") ?? 1 });
   }
   if (name === "cli" || name === "all") {
     const { benchCli } = await import("./cli");
@@ -45,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === "ui" || name === "all") {
     const { benchUi } = await import("./ui");
     await benchUi();
+  }
+  if (name === "live" || name === "all") {
+    const { benchLive } = await import("./live");
+    await benchLive({ tabs: num("--tabs"), rate: num("--rate"), seconds: num("--seconds"), build: !rest.includes("--no-build") });
   }
   if (name === "test-panel" || name === "all") {
     const { benchTestPanel } = await import("./test-panel");

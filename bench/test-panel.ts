@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { TestPanel } from "../e2e/pages/test-panel";
 import { parseRule } from "../lib/rules/parse-rule";
-import { testDraft } from "../lib/rules/test-draft";
+import { testDraft } from "../lib/engine/test-draft";
 import type { RuleState } from "../lib/state/semantics";
 import { prng } from "./corpus";
 

@@ -32,6 +32,3 @@ export async function openDatabaseStore(env: TtpEnv, what: string, options: { ex
   return store;
 }
 
-export function isDatabaseStore(store: RuleStore): store is DatabaseRuleStore {
-  return store instanceof DatabaseRuleStore;
-}

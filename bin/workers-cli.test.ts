@@ -26,6 +26,10 @@ const report = (over: Partial<WorkerReport>): WorkerReport => ({
   tagsTotal: 70,
   malformedTotal: 1,
   reportIntervalMs: 5000,
+  inputKind: "file",
+  natsStream: null,
+  natsDurable: null,
+  natsPending: null,
   startedAt: now(),
   lastSeenAt: now(),
   ...over,
@@ -46,18 +50,22 @@ describe("ttp workers", { timeout: 60_000 }, () => {
         { ruleId: "R1", fires: 50, recentFires: 5, lastFiredAt: now() },
         { ruleId: "R2", fires: 3, recentFires: 0, lastFiredAt: now() },
       ]);
-      await db.writeReport(report({ workerId: "w-2", appliedSeq: head - 1 }), [{ ruleId: "R2", fires: 100, recentFires: 1, lastFiredAt: now() }]);
+      await db.writeReport(report({ workerId: "w-2", appliedSeq: head - 1, inputKind: "nats", natsStream: "DECNET", natsDurable: "ttp-workers", natsPending: 42 }), [{ ruleId: "R2", fires: 100, recentFires: 1, lastFiredAt: now() }]);
     } finally {
       await db.close();
     }
 
     const json = await runCli(["workers", "--json"], { env });
     expect(json.code).toBe(0);
-    const body = JSON.parse(json.stdout) as { head_seq: number; workers: { worker_id: string; verdict: string; behind: number }[]; noisy_rules: { rule_id: string; recent_fires: number; fires: number; workers: number }[] };
+    const body = JSON.parse(json.stdout) as { head_seq: number; workers: { worker_id: string; verdict: string; behind: number; input_kind: string; nats_stream: string | null; nats_durable: string | null; nats_pending: number | null }[]; noisy_rules: { rule_id: string; recent_fires: number; fires: number; workers: number }[] };
     expect(body.head_seq).toBe(head);
     expect(body.workers.map((w) => [w.worker_id, w.verdict, w.behind])).toEqual([
       ["w-1", "ok", 0],
       ["w-2", "behind", 1],
+    ]);
+    expect(body.workers.map((w) => [w.input_kind, w.nats_stream, w.nats_durable, w.nats_pending])).toEqual([
+      ["file", null, null, null],
+      ["nats", "DECNET", "ttp-workers", 42],
     ]);
     expect(body.noisy_rules.map((r) => [r.rule_id, r.recent_fires, r.fires, r.workers])).toEqual([
       ["R1", 5, 50, 1],
@@ -68,6 +76,7 @@ describe("ttp workers", { timeout: 60_000 }, () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/^head seq \d+; 2 process\(es\) reported; 1 need attention\n/);
     expect(check.stderr).toBe("ttp workers: w-2 behind\n");
+    expect(check.stdout).toMatch(/^w-2\tworker\tbehind\t.*\tinput nats DECNET\/ttp-workers, 42 pending\t/m);
 
     const db2 = new WorkerDb(url);
     try {

@@ -53,11 +53,14 @@ describe("openDatabase (SQLite)", () => {
     expect(db.sqlite.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     const tables = db.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ttp_%' ORDER BY name").all();
     expect(tables).toEqual(
-      ["ttp_api_token", "ttp_auth_log", "ttp_change", "ttp_login_throttle", "ttp_rule", "ttp_rule_state", "ttp_rule_stats", "ttp_session", "ttp_tag", "ttp_user", "ttp_worker"].map((name) => ({ name })),
+      ["ttp_api_token", "ttp_auth_log", "ttp_change", "ttp_login_throttle", "ttp_rule", "ttp_rule_fires_minute", "ttp_rule_state", "ttp_rule_stats", "ttp_session", "ttp_tag", "ttp_user", "ttp_worker"].map((name) => ({ name })),
     );
     expect(() =>
       db.sqlite.prepare("INSERT INTO ttp_rule_state (rule_id, state, revision) VALUES ('nope', 'enabled', 1)").run(),
     ).toThrow(/FOREIGN KEY/);
+    expect(() => db.sqlite.prepare("INSERT INTO ttp_rule_fires_minute (worker_id, rule_id, minute, fires) VALUES ('nobody', 'R', 1, 1)").run()).toThrow(/FOREIGN KEY/);
+    const workerCols = (db.sqlite.prepare("SELECT name FROM pragma_table_info('ttp_worker') WHERE name LIKE 'input_%' OR name LIKE 'nats_%' ORDER BY name").all() as { name: string }[]).map((c) => c.name);
+    expect(workerCols).toEqual(["input_kind", "nats_durable", "nats_pending", "nats_stream"]);
     await db.close();
     await db.close();
   });
@@ -180,6 +183,20 @@ describe("openDatabase (PostgreSQL)", () => {
         { column_name: "expires_at", data_type: "timestamp with time zone" },
       ]);
       await expect(client.query("INSERT INTO ttp_change (rule_id, kind, actor, at) VALUES ('R', 'weird', 'a', now())")).rejects.toThrow(/check/i);
+      const telemetry = await client.query<{ table_name: string; column_name: string; data_type: string }>(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name = 'ttp_rule_fires_minute' OR (table_name = 'ttp_worker' AND column_name IN ('input_kind', 'nats_stream', 'nats_durable', 'nats_pending')) ORDER BY table_name, column_name",
+      );
+      expect(telemetry.rows).toEqual([
+        { table_name: "ttp_rule_fires_minute", column_name: "fires", data_type: "bigint" },
+        { table_name: "ttp_rule_fires_minute", column_name: "minute", data_type: "integer" },
+        { table_name: "ttp_rule_fires_minute", column_name: "rule_id", data_type: "text" },
+        { table_name: "ttp_rule_fires_minute", column_name: "worker_id", data_type: "text" },
+        { table_name: "ttp_worker", column_name: "input_kind", data_type: "text" },
+        { table_name: "ttp_worker", column_name: "nats_durable", data_type: "text" },
+        { table_name: "ttp_worker", column_name: "nats_pending", data_type: "bigint" },
+        { table_name: "ttp_worker", column_name: "nats_stream", data_type: "text" },
+      ]);
+      await expect(client.query("INSERT INTO ttp_rule_fires_minute (worker_id, rule_id, minute, fires) VALUES ('nobody', 'R', 1, 1)")).rejects.toThrow(/foreign key/i);
     } finally {
       await client.end();
     }

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { DatabaseRuleStore } from "../../lib/store/database-store";
-import { noisyRules, workerViews, type WorkerView } from "../../lib/worker/drift";
+import { describeInput, noisyRules, workerViews, type WorkerView } from "../../lib/worker/drift";
 import { WorkerDb } from "../../lib/worker/worker-db";
 import { EXIT, UsageError } from "../cli-support";
 import { parseEnv } from "../config";
@@ -44,6 +44,10 @@ export async function runWorkers(argv: string[]): Promise<number> {
           events_total: w.eventsTotal,
           tags_total: w.tagsTotal,
           malformed_total: w.malformedTotal,
+          input_kind: w.inputKind,
+          nats_stream: w.natsStream,
+          nats_durable: w.natsDurable,
+          nats_pending: w.natsPending,
           last_seen_at: w.lastSeenAt,
           hostname: w.hostname,
           pid: w.pid,
@@ -54,7 +58,7 @@ export async function runWorkers(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(`head seq ${head}; ${views.length} process(es) reported; ${attention.length} need attention\n`);
     for (const w of views) {
-      process.stdout.write(`${w.workerId}\t${w.role}\t${w.verdict}\tapplied ${w.appliedSeq ?? "-"}\tbehind ${w.lag ?? "-"}\tevents ${w.eventsTotal}\ttags ${w.tagsTotal}\tlast ${w.lastSeenAt}\t${w.hostname}(${w.pid})\n`);
+      process.stdout.write(`${w.workerId}\t${w.role}\t${w.verdict}\tapplied ${w.appliedSeq ?? "-"}\tbehind ${w.lag ?? "-"}\tevents ${w.eventsTotal}\ttags ${w.tagsTotal}\tinput ${describeInput(w)}\tlast ${w.lastSeenAt}\t${w.hostname}(${w.pid})\n`);
     }
     if (noisy.length > 0) {
       process.stdout.write("noisiest rules (fires in the last report interval, since start, workers):\n");

@@ -121,6 +121,12 @@ export const ttpWorker = sqliteTable(
     reportIntervalMs: integer("report_interval_ms").notNull(),
     startedAt: text("started_at").notNull(),
     lastSeenAt: text("last_seen_at").notNull(),
+    /** `nats`, `file` or `stdin`; null for the master (and rows written before this column existed). */
+    inputKind: text("input_kind", { enum: ["nats", "file", "stdin"] }),
+    natsStream: text("nats_stream"),
+    natsDurable: text("nats_durable"),
+    /** The consumer's num_pending at the worker's last consumer-info poll (NATS input only). */
+    natsPending: integer("nats_pending"),
   },
   (t) => [
     check("ttp_worker_role_check", sql`${t.role} IN ('master', 'worker')`),
@@ -144,6 +150,27 @@ export const ttpRuleStats = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.workerId, t.ruleId] }), index("ttp_rule_stats_rule_id_idx").on(t.ruleId)],
+);
+
+/**
+ * Per-worker, per-rule fires in each minute (`minute` = Unix time in whole minutes, UTC). The
+ * master deletes rows older than 7 days; dashboards sum over workers.
+ */
+export const ttpRuleFiresMinute = sqliteTable(
+  "ttp_rule_fires_minute",
+  {
+    workerId: text("worker_id")
+      .notNull()
+      .references(() => ttpWorker.workerId, { onDelete: "cascade" }),
+    ruleId: text("rule_id").notNull(),
+    minute: integer("minute").notNull(),
+    fires: integer("fires").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workerId, t.ruleId, t.minute] }),
+    index("ttp_rule_fires_minute_rule_id_minute_idx").on(t.ruleId, t.minute),
+    index("ttp_rule_fires_minute_minute_idx").on(t.minute),
+  ],
 );
 
 // ---------------------------------------------------------------- dashboard users (lib/auth)

@@ -1,17 +1,17 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { and, asc, count, desc, eq, like, lt, ne, sql } from "drizzle-orm";
-import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import type pg from "pg";
-import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
-import { withPgTransaction } from "../../db/pg-transaction";
-import { ConflictError, NotFoundError, ValidationError, type ValidationIssue } from "../errors";
-import { mapDbError } from "../store/db-driver";
+import { parseDatabaseUrl } from "../../db/url";
+import { ConflictError, isTtpError, NotFoundError, ValidationError, type ValidationIssue } from "../errors";
+import { createStderrLogger, type Logger } from "../logger";
+import { mapDbError, openDriver, type DbDriver } from "../store/db-driver";
+import { all, first, run, toIso, type Tx } from "../store/db-sql";
 import { burnPasswordVerify, hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, usernameProblem, verifyPasswordHash } from "./password";
 import { ROLES, type ApiTokenInfo, type AuthAction, type AuthLogEntry, type AuthStore, type NewUserInput, type Role, type SessionInfo, type User } from "./types";
 
 /** Default session lifetime: 12 hours, extended while in use (see validateSession). */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const API_TOKEN_LABEL_MAX_LENGTH = 100;
+/** application_name of the auth store's PostgreSQL connections. */
+export const PG_AUTH_APP_NAME = "ttp-auth";
 /** `last_used_at` of an API token is rewritten at most this often (no write per request). */
 const API_TOKEN_TOUCH_INTERVAL_MS = 60_000;
 /** 32 random bytes, base64url without padding. */
@@ -25,6 +25,8 @@ export interface AuthStoreOptions {
   clock?: () => number;
   /** Session lifetime; default DEFAULT_SESSION_TTL_MS. */
   sessionTtlMs?: number;
+  /** Where PostgreSQL pool warnings go; default JSON lines on stderr. */
+  logger?: Logger;
 }
 
 interface UserRow {
@@ -45,18 +47,20 @@ function tokenId(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** timestamptz comes back as `2026-01-02 03:04:05.678+00` (drizzle string mode); SQLite stores ISO already. */
-function toIso(v: string): string {
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? v : new Date(t).toISOString();
-}
-
 function toUser(r: UserRow): User {
-  return { id: r.id, username: r.username, role: r.role, createdAt: toIso(r.createdAt), createdBy: r.createdBy };
+  return { id: r.id, username: r.username, role: r.role, createdAt: r.createdAt, createdBy: r.createdBy };
 }
 
-function toTokenInfo(r: { id: string; username: string; label: string; createdAt: string; lastUsedAt: string | null }): ApiTokenInfo {
-  return { id: r.id.slice(0, TOKEN_ID_DIGITS), username: r.username, label: r.label, createdAt: toIso(r.createdAt), lastUsedAt: r.lastUsedAt === null ? null : toIso(r.lastUsedAt) };
+interface TokenRow {
+  id: string;
+  username: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+function toTokenInfo(r: TokenRow): ApiTokenInfo {
+  return { id: r.id.slice(0, TOKEN_ID_DIGITS), username: r.username, label: r.label, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
 }
 
 function issue(field: string, message: string, source = "user"): ValidationIssue {
@@ -67,11 +71,11 @@ function throwIfInvalid(issues: ValidationIssue[]): void {
   if (issues.length > 0) throw new ValidationError(issues, issues.map((i) => i.message).join("; "));
 }
 
-/** The driver error code behind drizzle's DrizzleQueryError wrapper, if any. */
+/** The driver error code behind the typed error the driver mapped it to, if any. */
 function driverCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof code === "string" && !isTtpError(e)) return code;
   }
   return undefined;
 }
@@ -79,32 +83,53 @@ function driverCode(err: unknown): string | undefined {
 const isUniqueViolation = (code: string | undefined): boolean => code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "23505";
 const isForeignKeyViolation = (code: string | undefined): boolean => code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503";
 
-const su = sqliteSchema.ttpUser;
-const ss = sqliteSchema.ttpSession;
-const st = sqliteSchema.ttpApiToken;
-const pu = pgSchema.ttpUser;
-const ps = pgSchema.ttpSession;
-const pt = pgSchema.ttpApiToken;
-const sal = sqliteSchema.ttpAuthLog;
-const pal = pgSchema.ttpAuthLog;
-
-type PgTx = NodePgDatabase<typeof pgSchema>;
-
-/** A transaction on a guarded client (see db/pg-transaction.ts). */
-function pgTx<T>(pool: pg.Pool, fn: (tx: PgTx) => Promise<T>): Promise<T> {
-  return withPgTransaction(pool, "BEGIN", (client) => fn(drizzlePg(client, { schema: pgSchema })));
-}
-
 const actorOf = (actor: string): string => (typeof actor === "string" && actor.trim() !== "" ? actor.trim().slice(0, 200) : "unknown");
 
-const sqliteUserColumns = { id: su.id, username: su.username, role: su.role, createdAt: su.createdAt, createdBy: su.createdBy };
-const pgUserColumns = { id: pu.id, username: pu.username, role: pu.role, createdAt: pu.createdAt, createdBy: pu.createdBy };
+// Queries are written once for both dialects (see lib/store/db-sql.ts): `?` placeholders,
+// snake_case columns mapped here; instants are ISO text in SQLite and timestamptz in PostgreSQL.
+const USER_COLUMNS = "u.id, u.username, u.role, u.created_at, u.created_by";
+const NO_FEED_LOCK = { feedLock: false } as const;
+
+type Row = Record<string, unknown>;
+
+const userFrom = (r: Row): UserRow => ({
+  id: String(r.id),
+  username: String(r.username),
+  role: r.role as Role,
+  createdAt: toIso(r.created_at),
+  createdBy: r.created_by === null || r.created_by === undefined ? null : String(r.created_by),
+});
+
+const tokenFrom = (r: Row): TokenRow => ({
+  id: String(r.id),
+  username: String(r.username),
+  label: String(r.label),
+  createdAt: toIso(r.created_at),
+  lastUsedAt: r.last_used_at === null || r.last_used_at === undefined ? null : toIso(r.last_used_at),
+});
+
+interface LogRow {
+  at: string;
+  actor: string;
+  action: AuthAction;
+  username: string;
+  detail: string | null;
+}
+
+function* insertLog(log: LogRow): Tx<void> {
+  yield* run("INSERT INTO ttp_auth_log (at, actor, action, username, detail) VALUES (?, ?, ?, ?, ?)", [log.at, log.actor, log.action, log.username, log.detail]);
+}
+
+function* userByName(username: string, withHash: boolean): Tx<(UserRow & { passwordHash: string }) | undefined> {
+  const r = yield* first(`SELECT ${USER_COLUMNS}${withHash ? ", u.password_hash" : ""} FROM ttp_user u WHERE u.username = ?`, [username]);
+  return r ? { ...userFrom(r), passwordHash: String(r.password_hash ?? "") } : undefined;
+}
 
 class DatabaseAuthStore implements AuthStore {
   private closed = false;
 
   constructor(
-    private readonly o: OpenedDatabase,
+    private readonly driver: DbDriver,
     private readonly clock: () => number,
     private readonly ttlMs: number,
   ) {}
@@ -126,47 +151,39 @@ class DatabaseAuthStore implements AuthStore {
       createdBy: typeof actor === "string" && actor.trim() !== "" ? actor.trim() : null,
     };
     const log = this.logRow(actor, "user_added", row.username, `role ${row.role}`);
-    await this.run("create user", async (o) => {
-      if (o.dialect === "sqlite") {
-        o.sqlite.transaction(() => {
-          o.db.insert(su).values(row).run();
-          o.db.insert(sal).values(log).run();
-        }).immediate();
-      } else {
-        await pgTx(o.pool, async (tx) => {
-          await tx.insert(pu).values(row);
-          await tx.insert(pal).values(log);
-        });
-      }
-    }, (code) => (isUniqueViolation(code) ? new ConflictError(`username "${input.username}" is already taken`, null) : null));
+    await this.run(
+      "create user",
+      (d) =>
+        d.write(function* () {
+          yield* run("INSERT INTO ttp_user (id, username, password_hash, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)", [
+            row.id,
+            row.username,
+            row.passwordHash,
+            row.role,
+            row.createdAt,
+            row.createdBy,
+          ]);
+          yield* insertLog(log);
+        }, NO_FEED_LOCK),
+      (code) => (isUniqueViolation(code) ? new ConflictError(`username "${input.username}" is already taken`, null) : null),
+    );
     return toUser(row);
   }
 
   async findUserByName(username: string): Promise<User | null> {
     if (typeof username !== "string") return null;
-    const row = await this.run("find user", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db.select(sqliteUserColumns).from(su).where(eq(su.username, username)).get()
-        : (await o.db.select(pgUserColumns).from(pu).where(eq(pu.username, username)))[0],
-    );
+    const row = await this.run("find user", (d) => d.read(() => userByName(username, false)));
     return row ? toUser(row) : null;
   }
 
   async listUsers(): Promise<User[]> {
-    const rows = await this.run("list users", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db.select(sqliteUserColumns).from(su).orderBy(asc(su.username)).all()
-        : await o.db.select(pgUserColumns).from(pu).orderBy(asc(pu.username)),
-    );
-    return rows.map(toUser);
+    const rows = await this.run("list users", (d) => d.read(() => all(`SELECT ${USER_COLUMNS} FROM ttp_user u ORDER BY u.username`)));
+    return rows.map((r) => toUser(userFrom(r)));
   }
 
   async countUsers(): Promise<number> {
-    return this.run("count users", async (o) => {
-      if (o.dialect === "sqlite") return Number(o.db.select({ n: count() }).from(su).get()?.n ?? 0);
-      const [row] = await o.db.select({ n: count() }).from(pu);
-      return Number(row?.n ?? 0);
-    });
+    const row = await this.run("count users", (d) => d.read(() => first<{ n: number | string }>("SELECT count(*) AS n FROM ttp_user")));
+    return Number(row?.n ?? 0);
   }
 
   async verifyPassword(username: string, password: string): Promise<User | null> {
@@ -175,14 +192,7 @@ class DatabaseAuthStore implements AuthStore {
       await burnPasswordVerify("");
       return null;
     }
-    const row =
-      typeof username !== "string"
-        ? undefined
-        : await this.run("verify password", async (o) =>
-            o.dialect === "sqlite"
-              ? o.db.select({ ...sqliteUserColumns, passwordHash: su.passwordHash }).from(su).where(eq(su.username, username)).get()
-              : (await o.db.select({ ...pgUserColumns, passwordHash: pu.passwordHash }).from(pu).where(eq(pu.username, username)))[0],
-          );
+    const row = typeof username !== "string" ? undefined : await this.run("verify password", (d) => d.read(() => userByName(username, true)));
     if (!row) {
       await burnPasswordVerify(password);
       return null;
@@ -195,43 +205,44 @@ class DatabaseAuthStore implements AuthStore {
     const nowMs = this.clock();
     const now = new Date(nowMs).toISOString();
     const expiresAt = new Date(nowMs + this.ttlMs).toISOString();
-    await this.run("create session", async (o) => {
-      // Sessions a user abandoned are swept when they log in again (user_id is indexed).
-      if (o.dialect === "sqlite") {
-        o.db.delete(ss).where(and(eq(ss.userId, userId), lt(ss.expiresAt, now))).run();
-        o.db.insert(ss).values({ id, userId, createdAt: now, expiresAt }).run();
-      } else {
-        await o.db.delete(ps).where(and(eq(ps.userId, userId), lt(ps.expiresAt, now)));
-        await o.db.insert(ps).values({ id, userId, createdAt: now, expiresAt });
-      }
-    }, (code) => (isForeignKeyViolation(code) ? new NotFoundError(`user ${userId} not found`) : null));
+    await this.run(
+      "create session",
+      (d) =>
+        d.write(function* () {
+          // Sessions a user abandoned are swept when they log in again (user_id is indexed).
+          yield* run("DELETE FROM ttp_session WHERE user_id = ? AND expires_at < ?", [userId, now]);
+          yield* run("INSERT INTO ttp_session (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", [id, userId, now, expiresAt]);
+        }, NO_FEED_LOCK),
+      (code) => (isForeignKeyViolation(code) ? new NotFoundError(`user ${userId} not found`) : null),
+    );
     return { token, expiresAt };
   }
 
   async validateSession(token: string, options: { renew?: boolean } = {}): Promise<SessionInfo | null> {
     if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) return null;
     const id = tokenId(token);
-    const row = await this.run("validate session", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db.select({ user: sqliteUserColumns, expiresAt: ss.expiresAt }).from(ss).innerJoin(su, eq(ss.userId, su.id)).where(eq(ss.id, id)).get()
-        : (await o.db.select({ user: pgUserColumns, expiresAt: ps.expiresAt }).from(ps).innerJoin(pu, eq(ps.userId, pu.id)).where(eq(ps.id, id)))[0],
+    const row = await this.run("validate session", (d) =>
+      d.read(() => first(`SELECT ${USER_COLUMNS}, s.expires_at AS session_expires_at FROM ttp_session s INNER JOIN ttp_user u ON s.user_id = u.id WHERE s.id = ?`, [id])),
     );
     if (!row) return null;
+    const user = userFrom(row);
+    const storedExpiry = toIso(row.session_expires_at);
     const nowMs = this.clock();
-    const expiresMs = Date.parse(row.expiresAt);
+    const expiresMs = Date.parse(storedExpiry);
     if (!(expiresMs > nowMs)) {
       await this.deleteSessionById(id);
       return null;
     }
-    if (options.renew === false || expiresMs - nowMs >= this.ttlMs / 2) return { user: toUser(row.user), expiresAt: toIso(row.expiresAt), renewed: false };
+    if (options.renew === false || expiresMs - nowMs >= this.ttlMs / 2) return { user: toUser(user), expiresAt: storedExpiry, renewed: false };
     const expiresAt = new Date(nowMs + this.ttlMs).toISOString();
-    const updated = await this.run("renew session", async (o) => {
-      if (o.dialect === "sqlite") return o.db.update(ss).set({ expiresAt }).where(eq(ss.id, id)).run().changes;
-      return (await o.db.update(ps).set({ expiresAt }).where(eq(ps.id, id))).rowCount ?? 0;
-    });
+    const renewed = await this.run("renew session", (d) =>
+      d.write(function* () {
+        return (yield* all("UPDATE ttp_session SET expires_at = ? WHERE id = ? RETURNING id", [expiresAt, id])).length;
+      }, NO_FEED_LOCK),
+    );
     // Deleted (logged out) between the read and the renewal: the session is gone.
-    if (updated === 0) return null;
-    return { user: toUser(row.user), expiresAt, renewed: true };
+    if (renewed === 0) return null;
+    return { user: toUser(user), expiresAt, renewed: true };
   }
 
   async deleteSession(token: string): Promise<void> {
@@ -244,47 +255,38 @@ class DatabaseAuthStore implements AuthStore {
     if (trimmed === "") throwIfInvalid([issue("label", "label must not be empty", "api token")]);
     if (trimmed.length > API_TOKEN_LABEL_MAX_LENGTH) throwIfInvalid([issue("label", `label must be at most ${API_TOKEN_LABEL_MAX_LENGTH} characters`, "api token")]);
     const { token, id } = newToken();
-    const row = { id, userId, label: trimmed, createdAt: new Date(this.clock()).toISOString(), lastUsedAt: null };
+    const createdAt = new Date(this.clock()).toISOString();
     const notFound = (): NotFoundError => new NotFoundError(`user ${userId} not found`);
     const detail = `token ${id.slice(0, TOKEN_ID_DIGITS)} "${trimmed}"`;
-    await this.run("create API token", async (o) => {
-      if (o.dialect === "sqlite") {
-        o.sqlite.transaction(() => {
-          const owner = o.db.select({ username: su.username }).from(su).where(eq(su.id, userId)).get();
+    const log = (username: string): LogRow => this.logRow(actor, "token_created", username, detail);
+    await this.run(
+      "create API token",
+      (d) =>
+        d.write(function* () {
+          const owner = yield* first<{ username: string }>("SELECT username FROM ttp_user WHERE id = ?", [userId]);
           if (!owner) throw notFound();
-          o.db.insert(st).values(row).run();
-          o.db.insert(sal).values(this.logRow(actor, "token_created", owner.username, detail)).run();
-        }).immediate();
-      } else {
-        await pgTx(o.pool, async (tx) => {
-          const [owner] = await tx.select({ username: pu.username }).from(pu).where(eq(pu.id, userId));
-          if (!owner) throw notFound();
-          await tx.insert(pt).values(row);
-          await tx.insert(pal).values(this.logRow(actor, "token_created", owner.username, detail));
-        });
-      }
-    }, (code) => (isForeignKeyViolation(code) ? notFound() : null));
+          yield* run("INSERT INTO ttp_api_token (id, user_id, label, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)", [id, userId, trimmed, createdAt, null]);
+          yield* insertLog(log(owner.username));
+        }, NO_FEED_LOCK),
+      (code) => (isForeignKeyViolation(code) ? notFound() : null),
+    );
     return { token };
   }
 
   async validateApiToken(token: string): Promise<User | null> {
     if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) return null;
     const id = tokenId(token);
-    const row = await this.run("validate API token", async (o) =>
-      o.dialect === "sqlite"
-        ? o.db.select({ user: sqliteUserColumns, lastUsedAt: st.lastUsedAt }).from(st).innerJoin(su, eq(st.userId, su.id)).where(eq(st.id, id)).get()
-        : (await o.db.select({ user: pgUserColumns, lastUsedAt: pt.lastUsedAt }).from(pt).innerJoin(pu, eq(pt.userId, pu.id)).where(eq(pt.id, id)))[0],
+    const row = await this.run("validate API token", (d) =>
+      d.read(() => first(`SELECT ${USER_COLUMNS}, t.last_used_at AS token_last_used_at FROM ttp_api_token t INNER JOIN ttp_user u ON t.user_id = u.id WHERE t.id = ?`, [id])),
     );
     if (!row) return null;
     const nowMs = this.clock();
-    if (row.lastUsedAt === null || nowMs - Date.parse(row.lastUsedAt) >= API_TOKEN_TOUCH_INTERVAL_MS) {
+    const lastUsed = row.token_last_used_at;
+    if (lastUsed === null || lastUsed === undefined || nowMs - Date.parse(toIso(lastUsed)) >= API_TOKEN_TOUCH_INTERVAL_MS) {
       const lastUsedAt = new Date(nowMs).toISOString();
-      await this.run("touch API token", async (o) => {
-        if (o.dialect === "sqlite") o.db.update(st).set({ lastUsedAt }).where(eq(st.id, id)).run();
-        else await o.db.update(pt).set({ lastUsedAt }).where(eq(pt.id, id));
-      });
+      await this.run("touch API token", (d) => d.write(() => run("UPDATE ttp_api_token SET last_used_at = ? WHERE id = ?", [lastUsedAt, id]), NO_FEED_LOCK));
     }
-    return toUser(row.user);
+    return toUser(userFrom(row));
   }
 
   async setPassword(username: string, password: string, actor: string): Promise<User> {
@@ -292,26 +294,16 @@ class DatabaseAuthStore implements AuthStore {
     if (problem) throwIfInvalid([issue("password", problem)]);
     const passwordHash = await hashPassword(password);
     const log = this.logRow(actor, "password_set", username, "every session ended");
-    const row = await this.run("set password", async (o): Promise<UserRow | undefined> => {
-      if (o.dialect === "sqlite") {
-        return o.sqlite
-          .transaction((): UserRow | undefined => {
-            const user = o.db.update(su).set({ passwordHash }).where(eq(su.username, username)).returning(sqliteUserColumns).get();
-            if (!user) return undefined;
-            o.db.delete(ss).where(eq(ss.userId, user.id)).run();
-            o.db.insert(sal).values(log).run();
-            return user;
-          })
-          .immediate();
-      }
-      return pgTx(o.pool, async (tx) => {
-        const [user] = await tx.update(pu).set({ passwordHash }).where(eq(pu.username, username)).returning(pgUserColumns);
-        if (!user) return undefined;
-        await tx.delete(ps).where(eq(ps.userId, user.id));
-        await tx.insert(pal).values(log);
+    const row = await this.run("set password", (d) =>
+      d.write(function* (): Tx<UserRow | undefined> {
+        const updated = yield* first("UPDATE ttp_user SET password_hash = ? WHERE username = ? RETURNING id, username, role, created_at, created_by", [passwordHash, username]);
+        if (!updated) return undefined;
+        const user = userFrom(updated);
+        yield* run("DELETE FROM ttp_session WHERE user_id = ?", [user.id]);
+        yield* insertLog(log);
         return user;
-      });
-    });
+      }, NO_FEED_LOCK),
+    );
     if (!row) throw new NotFoundError(`unknown user "${username}"`);
     return toUser(row);
   }
@@ -338,18 +330,12 @@ class DatabaseAuthStore implements AuthStore {
     if (matches.length > 1) throw new ConflictError(`${matches.length} API tokens have ids starting with ${prefix}: give more digits`, null);
     const target = matches[0] as ApiTokenInfo & { fullId: string };
     const log = this.logRow(actor, "token_revoked", target.username, `token ${target.id} "${target.label}"`);
-    await this.run("revoke API token", async (o) => {
-      if (o.dialect === "sqlite") {
-        o.sqlite.transaction(() => {
-          if (o.db.delete(st).where(eq(st.id, target.fullId)).run().changes > 0) o.db.insert(sal).values(log).run();
-        }).immediate();
-      } else {
-        await pgTx(o.pool, async (tx) => {
-          const gone = await tx.delete(pt).where(eq(pt.id, target.fullId));
-          if ((gone.rowCount ?? 0) > 0) await tx.insert(pal).values(log);
-        });
-      }
-    });
+    await this.run("revoke API token", (d) =>
+      d.write(function* () {
+        const gone = yield* all("DELETE FROM ttp_api_token WHERE id = ? RETURNING id", [target.fullId]);
+        if (gone.length > 0) yield* insertLog(log);
+      }, NO_FEED_LOCK),
+    );
     const { fullId: _full, ...info } = target;
     return info;
   }
@@ -357,49 +343,49 @@ class DatabaseAuthStore implements AuthStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.o.close();
+    await this.driver.close();
   }
 
   async listAuthLog(options: { limit?: number; before?: number; username?: string } = {}): Promise<AuthLogEntry[]> {
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 1000);
-    const rows = await this.run("list the account log", async (o) => {
-      if (o.dialect === "sqlite") {
-        const where = and(options.before !== undefined ? lt(sal.seq, options.before) : undefined, options.username !== undefined ? eq(sal.username, options.username) : undefined);
-        return o.db.select().from(sal).where(where).orderBy(desc(sal.seq)).limit(limit).all();
-      }
-      const where = and(options.before !== undefined ? lt(pal.seq, options.before) : undefined, options.username !== undefined ? eq(pal.username, options.username) : undefined);
-      return o.db.select().from(pal).where(where).orderBy(desc(pal.seq)).limit(limit);
-    });
-    return rows.map((r) => ({ seq: Number(r.seq), at: toIso(r.at), actor: r.actor, action: r.action, username: r.username, detail: r.detail }));
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.before !== undefined) {
+      where.push("seq < ?");
+      params.push(options.before);
+    }
+    if (options.username !== undefined) {
+      where.push("username = ?");
+      params.push(options.username);
+    }
+    const text = `SELECT seq, at, actor, action, username, detail FROM ttp_auth_log${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
+    const rows = await this.run("list the account log", (d) => d.read(() => all(text, [...params, limit])));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: toIso(r.at),
+      actor: String(r.actor),
+      action: r.action as AuthAction,
+      username: String(r.username),
+      detail: r.detail === null || r.detail === undefined ? null : String(r.detail),
+    }));
   }
 
-  private logRow(actor: string, action: AuthAction, username: string, detail: string | null): { at: string; actor: string; action: AuthAction; username: string; detail: string | null } {
+  private logRow(actor: string, action: AuthAction, username: string, detail: string | null): LogRow {
     return { at: new Date(this.clock()).toISOString(), actor: actorOf(actor), action, username, detail };
   }
 
-  private changeLog(actor: string, from: Role, update: { role: Role } | null, username: string): ReturnType<DatabaseAuthStore["logRow"]> {
+  private changeLog(actor: string, from: Role, update: { role: Role } | null, username: string): LogRow {
     return update ? this.logRow(actor, "role_changed", username, `${from} → ${update.role}`) : this.logRow(actor, "user_removed", username, `was ${from}; sessions and API tokens removed`);
   }
 
   /** API tokens with their owner's name, by user then creation time; only ids starting with `idPrefix` (validated hex) when given. */
-  private tokenRows(idPrefix: string | null): Promise<{ id: string; username: string; label: string; createdAt: string; lastUsedAt: string | null }[]> {
-    return this.run("list API tokens", async (o) => {
-      if (o.dialect === "sqlite") {
-        return o.db
-          .select({ id: st.id, username: su.username, label: st.label, createdAt: st.createdAt, lastUsedAt: st.lastUsedAt })
-          .from(st)
-          .innerJoin(su, eq(st.userId, su.id))
-          .where(idPrefix === null ? undefined : like(st.id, `${idPrefix}%`))
-          .orderBy(asc(su.username), asc(st.createdAt))
-          .all();
-      }
-      return o.db
-        .select({ id: pt.id, username: pu.username, label: pt.label, createdAt: pt.createdAt, lastUsedAt: pt.lastUsedAt })
-        .from(pt)
-        .innerJoin(pu, eq(pt.userId, pu.id))
-        .where(idPrefix === null ? undefined : like(pt.id, `${idPrefix}%`))
-        .orderBy(asc(pu.username), asc(pt.createdAt));
-    });
+  private async tokenRows(idPrefix: string | null): Promise<TokenRow[]> {
+    const text =
+      "SELECT t.id, u.username, t.label, t.created_at, t.last_used_at FROM ttp_api_token t INNER JOIN ttp_user u ON t.user_id = u.id" +
+      (idPrefix === null ? "" : " WHERE t.id LIKE ?") +
+      " ORDER BY u.username, t.created_at";
+    const rows = await this.run("list API tokens", (d) => d.read(() => all(text, idPrefix === null ? [] : [`${idPrefix}%`])));
+    return rows.map(tokenFrom);
   }
 
   /**
@@ -412,58 +398,43 @@ class DatabaseAuthStore implements AuthStore {
     const keepsAdmin = update?.role === "admin";
     const lastAdmin = (): ConflictError =>
       new ConflictError(`"${username}" is the only admin: add another admin first (ttp user add <name> --role admin --password-stdin)`, null);
-    const row = await this.run(what, async (o): Promise<UserRow | undefined> => {
-      if (o.dialect === "sqlite") {
-        const db = o.db;
-        return o.sqlite
-          .transaction((): UserRow | undefined => {
-            const current = db.select({ role: su.role }).from(su).where(eq(su.username, username)).get();
-            if (!current) return undefined;
-            if (current.role === "admin" && !keepsAdmin) {
-              const others = db.select({ n: count() }).from(su).where(and(eq(su.role, "admin"), ne(su.username, username))).get();
-              if (Number(others?.n ?? 0) === 0) throw lastAdmin();
-            }
-            const written = update
-              ? db.update(su).set(update).where(eq(su.username, username)).returning(sqliteUserColumns).get()
-              : db.delete(su).where(eq(su.username, username)).returning(sqliteUserColumns).get();
-            if (written) db.insert(sal).values(this.changeLog(actor, current.role, update, username)).run();
-            return written;
-          })
-          .immediate();
-      }
-      return pgTx(o.pool, async (tx) => {
-        await tx.execute(sql`LOCK TABLE ttp_user IN SHARE ROW EXCLUSIVE MODE`);
-        const [current] = await tx.select({ role: pu.role }).from(pu).where(eq(pu.username, username));
+    const changeLog = (from: Role): LogRow => this.changeLog(actor, from, update, username);
+    const row = await this.run(what, (d) =>
+      d.write(function* (): Tx<UserRow | undefined> {
+        yield { sql: "LOCK TABLE ttp_user IN SHARE ROW EXCLUSIVE MODE", params: [], pgOnly: true };
+        const current = yield* first<{ role: Role }>("SELECT role FROM ttp_user WHERE username = ?", [username]);
         if (!current) return undefined;
         if (current.role === "admin" && !keepsAdmin) {
-          const [others] = await tx.select({ n: count() }).from(pu).where(and(eq(pu.role, "admin"), ne(pu.username, username)));
+          const others = yield* first<{ n: number | string }>("SELECT count(*) AS n FROM ttp_user WHERE role = ? AND username <> ?", ["admin", username]);
           if (Number(others?.n ?? 0) === 0) throw lastAdmin();
         }
-        const [written] = update
-          ? await tx.update(pu).set(update).where(eq(pu.username, username)).returning(pgUserColumns)
-          : await tx.delete(pu).where(eq(pu.username, username)).returning(pgUserColumns);
-        if (written) await tx.insert(pal).values(this.changeLog(actor, current.role, update, username));
-        return written;
-      });
-    });
+        const written = update
+          ? yield* first("UPDATE ttp_user SET role = ? WHERE username = ? RETURNING id, username, role, created_at, created_by", [update.role, username])
+          : yield* first("DELETE FROM ttp_user WHERE username = ? RETURNING id, username, role, created_at, created_by", [username]);
+        if (!written) return undefined;
+        yield* insertLog(changeLog(current.role));
+        return userFrom(written);
+      }, NO_FEED_LOCK),
+    );
     if (!row) throw new NotFoundError(`unknown user "${username}"`);
     return toUser(row);
   }
 
   private async deleteSessionById(id: string): Promise<void> {
-    await this.run("delete session", async (o) => {
-      if (o.dialect === "sqlite") o.db.delete(ss).where(eq(ss.id, id)).run();
-      else await o.db.delete(ps).where(eq(ps.id, id));
-    });
+    await this.run("delete session", (d) => d.write(() => run("DELETE FROM ttp_session WHERE id = ?", [id]), NO_FEED_LOCK));
   }
 
   /** Runs one database step; constraint violations `mapConstraint` recognises become typed errors, the rest BUSY/INTERNAL. */
-  private async run<T>(what: string, fn: (o: OpenedDatabase) => Promise<T>, mapConstraint?: (code: string | undefined) => Error | null): Promise<T> {
+  private async run<T>(what: string, fn: (d: DbDriver) => Promise<T>, mapConstraint?: (code: string | undefined) => Error | null): Promise<T> {
     if (this.closed) throw mapDbError(new Error("the auth store is closed"), what);
     try {
-      return await fn(this.o);
+      return await fn(this.driver);
     } catch (err) {
-      throw mapConstraint?.(driverCode(err)) ?? mapDbError(err, what);
+      const mapped = mapConstraint?.(driverCode(err));
+      if (mapped) throw mapped;
+      // The driver maps driver errors under its own label; name the step instead.
+      const cause = isTtpError(err) ? (err as { cause?: unknown }).cause : err;
+      throw cause !== undefined && !isTtpError(cause) ? mapDbError(cause, what) : mapDbError(err, what);
     }
   }
 }
@@ -475,6 +446,12 @@ class DatabaseAuthStore implements AuthStore {
 export async function openAuthStore(url: string, options: AuthStoreOptions = {}): Promise<AuthStore> {
   const ttl = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`sessionTtlMs must be a positive number of milliseconds (got ${ttl})`);
-  const opened = await openDatabase(url);
-  return new DatabaseAuthStore(opened, options.clock ?? Date.now, ttl);
+  const driver = openDriver(parseDatabaseUrl(url), { logger: options.logger ?? createStderrLogger("info", "ttp-auth"), appName: PG_AUTH_APP_NAME });
+  try {
+    await driver.init();
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+  return new DatabaseAuthStore(driver, options.clock ?? Date.now, ttl);
 }

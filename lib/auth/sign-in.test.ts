@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestPgDatabase, type TestPgDatabase } from "../../db/testing/pg";
+import { LineProcess, TSX_LOADER } from "../../testing/child-process";
 import { openAuthStore } from "./auth-store";
 import { clientAddress } from "./client-address";
 import { openLoginThrottle, type LoginThrottle } from "./login-throttle";
@@ -15,7 +15,6 @@ import type { AuthStore } from "./types";
 // the real auth store (argon2) behind a wrapper that only counts verifications.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
 const PASSWORD = "correct horse battery";
 
 interface Backend {
@@ -61,25 +60,16 @@ interface ChildResult {
 }
 
 /** Starts a sign-in child; resolves once it has opened the database and waits for "go". */
-function startChild(url: string, username: string, n: number): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<ChildResult> }> {
-  return new Promise((resolveReady, rejectReady) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "testing", "sign-in-child.ts"), url, username, String(n)], { cwd: root });
-    let stdout = "";
-    let stderr = "";
-    const result = new Promise<ChildResult>((resolve, reject) => {
-      child.on("close", (code) => {
-        if (code !== 0) return reject(new Error(`child exited ${code}: ${stderr}`));
-        resolve(JSON.parse(stdout.split("\n").filter(Boolean).at(-1)!) as ChildResult);
-      });
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.startsWith("ready\n")) resolveReady({ child, result });
-    });
-    child.on("error", rejectReady);
-    child.on("close", (code) => rejectReady(new Error(`child exited ${code} before it was ready: ${stderr}`)));
+async function startChild(url: string, username: string, n: number): Promise<{ child: LineProcess; result: Promise<ChildResult> }> {
+  const child = new LineProcess(`sign-in child (${n})`, ["--import", TSX_LOADER, path.join(here, "testing", "sign-in-child.ts"), url, username, String(n)]);
+  const result = child.exited.then((status) => {
+    if (status.code !== 0) throw new Error(`child exited ${status.code}: ${child.stderr}`);
+    return JSON.parse(child.stdoutLines.filter(Boolean).at(-1)!) as ChildResult;
   });
+  // Handled by the caller once ready; a child that dies before then fails waitForLine.
+  result.catch(() => undefined);
+  await child.waitForLine((line) => line === "ready", "ready");
+  return { child, result };
 }
 
 describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("sign-in throttle on %s (real processes, real argon2)", (_name, backend) => {
@@ -159,7 +149,10 @@ describe.each([sqliteBackend(), pgBackend()].map((b) => [b.name, b] as const))("
   it("two dashboard processes share the count: 2 × 20 concurrent wrong sign-ins, at most 5 verified in all", async () => {
     const username = await newUser();
     const children = await Promise.all([startChild(backend.url(), username, 20), startChild(backend.url(), username, 20)]);
-    for (const { child } of children) child.stdin.end("go\n");
+    for (const { child } of children) {
+      child.send("go");
+      child.endInput();
+    }
     const results = await Promise.all(children.map((c) => c.result));
     const verified = results.reduce((n, r) => n + r.verified, 0);
     expect(results.map((r) => r.attempts)).toEqual([20, 20]);

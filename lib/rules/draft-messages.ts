@@ -1,7 +1,7 @@
 // What the draft pool and its threads exchange (kept apart so a thread never loads the pool).
 import type { ValidationIssue } from "../errors";
 import type { RuleState } from "../state/semantics";
-import type { TestDraftResult } from "./test-draft";
+import type { TestDraftResult } from "../engine/test-draft";
 
 /** Issues a validation returns at most (a 1 MiB draft can hold tens of thousands). */
 export const MAX_ISSUES = 200;

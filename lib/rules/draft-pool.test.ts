@@ -6,7 +6,7 @@ import { defaultState } from "../state/semantics";
 import { DraftPool } from "./draft-pool";
 import { MAX_ISSUES } from "./draft-messages";
 import { parseRule } from "./parse-rule";
-import { testDraft } from "./test-draft";
+import { testDraft } from "../engine/test-draft";
 import { ruleYaml } from "./testing/fixtures";
 
 const R1001 = readFileSync(path.join(__dirname, "../../rules/ttp/R1001.yaml"), "utf8");

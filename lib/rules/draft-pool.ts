@@ -6,7 +6,7 @@ import { Worker } from "node:worker_threads";
 import { BusyError, TtpError, type ValidationIssue } from "../errors";
 import type { RuleState } from "../state/semantics";
 import type { DraftJob, DraftJobResult, FromDraftThread, ToDraftThread, ValidateDraftResult } from "./draft-messages";
-import type { TestDraftResult } from "./test-draft";
+import type { TestDraftResult } from "../engine/test-draft";
 
 export type { DraftJob, DraftJobResult, ValidateDraftResult } from "./draft-messages";
 

@@ -4,7 +4,7 @@ import type { ValidationIssue } from "../errors";
 import type { RuleState } from "../state/semantics";
 import { MAX_ISSUES, type DraftJob, type DraftJobResult, type FromDraftThread, type ToDraftThread } from "./draft-messages";
 import { parseRule } from "./parse-rule";
-import { testDraft } from "./test-draft";
+import { testDraft } from "../engine/test-draft";
 
 function capped(issues: ValidationIssue[]): ValidationIssue[] {
   if (issues.length <= MAX_ISSUES) return issues;

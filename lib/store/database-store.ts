@@ -1,6 +1,7 @@
 import { parseDatabaseUrl } from "../../db/url";
 import { NotFoundError, TtpError, ValidationError, type ValidationIssue, errorMessage } from "../errors";
 import { silentLogger, type Logger } from "../logger";
+import { backoffMs } from "../retry";
 import { createHash } from "node:crypto";
 import { withState } from "../rules/compiled";
 import { compileFromDefinition, definitionJson } from "../rules/definition";
@@ -97,9 +98,6 @@ interface TailContext {
 }
 const RULE_ID_LINE = /^rule_id:[ \t]*["']?([A-Za-z0-9_]+)["']?[ \t]*(?:#.*)?$/m;
 
-function backoffMs(failures: number): number {
-  return Math.min(100 * 2 ** Math.max(0, failures - 1), 5000);
-}
 
 
 /** Multi-waiter wake-up with a generation counter, so a notify between check and wait is never lost. */
@@ -143,6 +141,7 @@ class Wakeup {
  */
 export class DatabaseRuleStore implements RuleStore {
   readonly backend: "sqlite" | "postgres";
+  readonly durableFeed = true;
   private readonly driver: DbDriver;
   private readonly hub = new ChangeHub();
   private readonly wake = new Wakeup();
@@ -157,6 +156,7 @@ export class DatabaseRuleStore implements RuleStore {
   private readyPromise: Promise<void> | null = null;
   private isReady = false;
   private hubCursor = 0;
+  private feedReadCount = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   private pumping: Promise<void> | null = null;
@@ -278,6 +278,11 @@ export class DatabaseRuleStore implements RuleStore {
   /** Stored rules that no longer compile (e.g. after a rule format change); they are left out of loads. */
   problems(): ValidationIssue[] {
     return [...this.ruleProblems.values()].flat();
+  }
+
+  /** Reads of `ttp_change` by this instance so far (its feed loop and every `fromSeq` subscription), for tests and benchmarks. */
+  get feedReads(): number {
+    return this.feedReadCount;
   }
 
   /** Newest seq of the change feed (0 when empty). */
@@ -494,6 +499,7 @@ export class DatabaseRuleStore implements RuleStore {
       try {
         await this.ensureReady();
         const from: number = cursor;
+        this.feedReadCount++;
         rows = await this.driver.read(() => changesAfterTx(from, BATCH));
         failures = 0;
       } catch (err) {
@@ -608,6 +614,7 @@ export class DatabaseRuleStore implements RuleStore {
     let stateMoved = false;
     for (;;) {
       const from = this.hubCursor;
+      this.feedReadCount++;
       const rows = await this.driver.read(() => changesAfterTx(from, BATCH));
       for (const row of rows) {
         const seq = Number(row.seq);

@@ -11,7 +11,9 @@ import {
 } from "../../db/open-database";
 import { BusyError, isTtpError, TtpError } from "../errors";
 import type { Logger } from "../logger";
+import { backoffMs } from "../retry";
 import { withPgTransaction } from "../../db/pg-transaction";
+import type { DatabaseTarget } from "../../db/url";
 import type { Query, Row, Tx } from "./db-sql";
 
 /** application_name of the LISTEN connection (operators and tests can find it in pg_stat_activity). */
@@ -24,12 +26,20 @@ export interface DbDriver {
   /** PostgreSQL: migrate and start listening; SQLite: already done synchronously. */
   init(): Promise<void>;
   /** One serialised write transaction (seq order = commit order). */
-  write<R>(body: () => Tx<R>): Promise<R>;
+  write<R>(body: () => Tx<R>, options?: WriteOptions): Promise<R>;
   /** A read; `snapshot` runs every query of the body in one consistent snapshot. */
   read<R>(body: () => Tx<R>, snapshot?: boolean): Promise<R>;
   /** SQLite: whether another connection committed since the last call (cheap). PostgreSQL relies on NOTIFY and polling: false. */
   changedElsewhere(): boolean;
   close(): Promise<void>;
+}
+
+export interface WriteOptions {
+  /**
+   * PostgreSQL: take the change-feed write lock first (default true). Writes that append no
+   * change-log row (accounts, sessions) pass false so a long rule import does not hold them up.
+   */
+  feedLock?: boolean;
 }
 
 const BUSY_PG_CODES = new Set(["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"]);
@@ -72,7 +82,7 @@ export class SqliteDriver implements DbDriver {
 
   async init(): Promise<void> {}
 
-  async write<R>(body: () => Tx<R>): Promise<R> {
+  async write<R>(body: () => Tx<R>, _options?: WriteOptions): Promise<R> {
     try {
       // BEGIN IMMEDIATE takes the write lock up front: writers are serialised across connections.
       return this.db.transaction(() => this.drive(body())).immediate();
@@ -153,9 +163,11 @@ function toPgSql(sql: string): string {
 export interface PgDriverOptions {
   url: string;
   logger: Logger;
-  /** Called on every NOTIFY and after the listener (re)connects (to catch up what it missed). */
-  onNotify: () => void;
+  /** Called on every NOTIFY and after the listener (re)connects (to catch up what it missed); without it no LISTEN connection is opened. */
+  onNotify?: () => void;
   poolSize?: number;
+  /** application_name of the pool's connections; default PG_POOL_APP_NAME. */
+  appName?: string;
 }
 
 export class PgDriver implements DbDriver {
@@ -163,11 +175,11 @@ export class PgDriver implements DbDriver {
   private readonly pool: pg.Pool;
   private listener: pg.Client | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private reconnectDelay = 0;
+  private reconnectFailures = 0;
   private closed = false;
 
   constructor(private readonly options: PgDriverOptions) {
-    this.pool = createPgPool(withAppName(options.url, PG_POOL_APP_NAME), options.poolSize ?? 4);
+    this.pool = createPgPool(withAppName(options.url, options.appName ?? PG_POOL_APP_NAME), options.poolSize ?? 4);
     this.pool.on("error", (err) => {
       options.logger.warn("idle PostgreSQL client failed; the pool replaces it", { error: err.message });
     });
@@ -182,11 +194,11 @@ export class PgDriver implements DbDriver {
     await this.connectListener();
   }
 
-  async write<R>(body: () => Tx<R>): Promise<R> {
+  async write<R>(body: () => Tx<R>, options: WriteOptions = {}): Promise<R> {
     try {
       return await withPgTransaction(this.pool, "BEGIN", async (client) => {
-        // First statement of every write: one writer at a time, so seq order = commit order.
-        await client.query("SELECT pg_advisory_xact_lock($1)", [PG_WRITE_LOCK_KEY]);
+        // First statement of every feed write: one writer at a time, so seq order = commit order.
+        if (options.feedLock !== false) await client.query("SELECT pg_advisory_xact_lock($1)", [PG_WRITE_LOCK_KEY]);
         return this.drive(client, body());
       });
     } catch (err) {
@@ -233,7 +245,8 @@ export class PgDriver implements DbDriver {
   }
 
   private async connectListener(): Promise<void> {
-    if (this.closed) return;
+    const onNotify = this.options.onNotify;
+    if (this.closed || !onNotify) return;
     const client = new pg.Client({ connectionString: withAppName(this.options.url, PG_LISTENER_APP_NAME) });
     let dropped = false;
     const drop = (why: string, err?: unknown): void => {
@@ -249,7 +262,7 @@ export class PgDriver implements DbDriver {
       }
       client.end().catch((endErr: unknown) => this.options.logger.debug("ending a broken listener failed", { error: String(endErr) }));
     };
-    client.on("notification", () => this.options.onNotify());
+    client.on("notification", () => onNotify());
     client.on("error", (err) => drop("error", err));
     client.on("end", () => drop("end"));
     try {
@@ -266,19 +279,27 @@ export class PgDriver implements DbDriver {
     // The listener alone must not keep the process alive (the pool exits on idle too).
     refSocket(client, false);
     this.listener = client;
-    this.reconnectDelay = 0;
-    this.options.onNotify();
+    this.reconnectFailures = 0;
+    onNotify();
   }
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer) return;
-    this.reconnectDelay = Math.min(Math.max(100, this.reconnectDelay * 2), 5000);
+    this.reconnectFailures++;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       void this.connectListener();
-    }, this.reconnectDelay);
+    }, backoffMs(this.reconnectFailures));
     this.reconnectTimer.unref?.();
   }
+}
+
+/**
+ * The driver for a parsed database URL: SQLite is opened and migrated here, synchronously;
+ * PostgreSQL connects and migrates in init(), which the caller awaits before the first query.
+ */
+export function openDriver(target: DatabaseTarget, pgOptions: Omit<PgDriverOptions, "url">): DbDriver {
+  return target.dialect === "sqlite" ? new SqliteDriver(target.memory ? null : target.path) : new PgDriver({ ...pgOptions, url: target.connectionString });
 }
 
 function refSocket(client: pg.Client, ref: boolean): void {

@@ -31,11 +31,23 @@ export function* run(sql: string, params: unknown[] = []): Generator<Query, void
   yield { sql, params };
 }
 
-/** Normalises an instant column (text in SQLite, timestamptz → Date in PostgreSQL) to ISO-8601 UTC. */
-export function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Normalises an instant (ISO text in SQLite, a timestamptz Date from pg, or PostgreSQL's
+ * `2026-01-02 03:04:05.678+00` text form) to ISO-8601 UTC; unparseable text is returned as given.
+ */
+export function toIso(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
-  return String(v);
+  const s = String(v);
+  if (ISO_UTC.test(s)) return s;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
+}
+
+/** toIso, keeping null (an unset instant column). */
+export function iso(v: unknown): string | null {
+  return v === null || v === undefined ? null : toIso(v);
 }
 
 export function isoRequired(v: unknown): string {

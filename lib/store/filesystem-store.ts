@@ -98,6 +98,7 @@ function isMissing(err: unknown): boolean {
  */
 export class FilesystemRuleStore implements RuleStore {
   readonly backend = "filesystem" as const;
+  readonly durableFeed = false;
   readonly dir: string;
 
   private readonly clock: () => number;

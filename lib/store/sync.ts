@@ -1,5 +1,6 @@
 import { isTtpError, errorMessage } from "../errors";
 import { silentLogger, type Logger } from "../logger";
+import { retry } from "../retry";
 import type { DatabaseRuleStore } from "./database-store";
 import type { ChangeEvent, RuleStore } from "./types";
 
@@ -58,38 +59,33 @@ export async function syncFromFilesystem(
 
   /** Runs a database write; retries while the database is unavailable; false when refused. */
   async function write(what: string, ruleId: string, fn: () => Promise<unknown>): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await fn();
-        return true;
-      } catch (err) {
-        if (isTtpError(err) && err.code === "BUSY" && !stopped()) {
-          const delay = Math.min(100 * 2 ** (attempt - 1), 5000);
+    let waited = false;
+    try {
+      await retry(fn, {
+        signal,
+        shouldRetry: isBusy,
+        onRetry: (err, attempt, delay) => {
+          waited = true;
           log.warn("fs sync: database unavailable; retrying", { op: what, rule_id: ruleId, attempt, delay_ms: delay, error: errorMessage(err) });
-          await sleep(delay, signal);
-          if (stopped()) return false;
-          continue;
-        }
-        if (isTtpError(err) && err.code === "NOT_FOUND" && what === "delete") return true;
-        log.error("fs sync: database refused a change; skipped", { op: what, rule_id: ruleId, error: errorMessage(err) });
-        return false;
-      }
+        },
+      });
+      return true;
+    } catch (err) {
+      // Stopped while waiting out an outage: nothing was refused.
+      if (waited && isBusy(err) && stopped()) return false;
+      if (isTtpError(err) && err.code === "NOT_FOUND" && what === "delete") return true;
+      log.error("fs sync: database refused a change; skipped", { op: what, rule_id: ruleId, error: errorMessage(err) });
+      return false;
     }
   }
 
   /** A database read that waits out an outage (capped backoff) instead of failing the sync. */
-  async function readRetrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!(isTtpError(err) && err.code === "BUSY") || stopped()) throw err;
-        const delay = Math.min(100 * 2 ** (attempt - 1), 5000);
-        log.warn("fs sync: database unavailable; retrying", { op: what, attempt, delay_ms: delay, error: errorMessage(err) });
-        await sleep(delay, signal);
-        if (stopped()) throw err;
-      }
-    }
+  function readRetrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retry(fn, {
+      signal,
+      shouldRetry: isBusy,
+      onRetry: (err, attempt, delay) => log.warn("fs sync: database unavailable; retrying", { op: what, attempt, delay_ms: delay, error: errorMessage(err) }),
+    });
   }
 
   async function upsertFromFs(ruleId: string, yamlText: string, sourcePath: string | null | undefined): Promise<boolean> {
@@ -189,14 +185,4 @@ export async function syncFromFilesystem(
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+const isBusy = (err: unknown): boolean => isTtpError(err) && err.code === "BUSY";

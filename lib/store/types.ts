@@ -126,6 +126,8 @@ export interface HistoryQuery {
 /** The one contract both backends implement (SPEC §3). */
 export interface RuleStore {
   readonly backend: "filesystem" | "sqlite" | "postgres";
+  /** True when seqs live in a shared, durable feed (the database: any process can resume from them, its head tells reachability); false when they count within this process only (filesystem). */
+  readonly durableFeed: boolean;
   /** Every loadable rule, with its stored state stamped in. */
   loadCompiled(): Promise<LoadedRules>;
   /** Effective state; the default for unknown rules. Never throws for a missing rule. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { noisyRules, workerViews, type WorkerInput } from "./drift";
+import { describeInput, fireWindow, noisyRules, workerViews, type WorkerInput } from "./drift";
 
 const NOW = Date.parse("2026-11-29T12:00:00.000Z");
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -15,6 +15,10 @@ const worker = (over: Partial<WorkerInput>): WorkerInput => ({
   tagsTotal: 20,
   malformedTotal: 0,
   reportIntervalMs: 5000,
+  inputKind: "file",
+  natsStream: null,
+  natsDurable: null,
+  natsPending: null,
   startedAt: ago(60_000),
   lastSeenAt: ago(1000),
   ...over,
@@ -67,5 +71,22 @@ describe("noisyRules", () => {
       { ruleId: "R3", fires: 500, recentFires: 0, lastFiredAt: null, workers: 1 },
     ]);
     expect(noisyRules([], 5)).toEqual([]);
+  });
+});
+
+describe("describeInput", () => {
+  it("names the input kind, and for NATS the stream/durable and the consumer's pending count", () => {
+    expect(describeInput(worker({ inputKind: "nats", natsStream: "DECNET", natsDurable: "ttp", natsPending: 1234 }))).toBe("nats DECNET/ttp, 1234 pending");
+    expect(describeInput(worker({ inputKind: "nats", natsStream: "DECNET", natsDurable: "ttp", natsPending: null }))).toBe("nats DECNET/ttp, pending unknown");
+    expect(describeInput(worker({ inputKind: "stdin" }))).toBe("stdin");
+    expect(describeInput(worker({ inputKind: null, role: "master" }))).toBe("-");
+  });
+});
+
+describe("fireWindow", () => {
+  it("ends with the bucket holding now and spans whole buckets", () => {
+    const w = fireWindow(Date.parse("2026-11-29T12:07:30.000Z"), 24, 15);
+    expect(w.toMinute * 60_000).toBe(Date.parse("2026-11-29T12:15:00.000Z"));
+    expect((w.toMinute - w.fromMinute) / w.bucketMinutes).toBe(96);
   });
 });

@@ -30,6 +30,13 @@ export function workerViews(workers: readonly WorkerInput[], headSeq: number | n
   });
 }
 
+/** The worker's input in one short phrase: `nats <stream>/<durable>, <n> pending`, `file`, `stdin`, or `-` (none: the master). */
+export function describeInput(w: Pick<WorkerInput, "inputKind" | "natsStream" | "natsDurable" | "natsPending">): string {
+  if (w.inputKind === null) return "-";
+  if (w.inputKind !== "nats") return w.inputKind;
+  return `nats ${w.natsStream ?? "?"}/${w.natsDurable ?? "?"}, ${w.natsPending === null ? "pending unknown" : `${w.natsPending} pending`}`;
+}
+
 /** What the view needs of one `ttp_rule_stats` row. */
 export type RuleStatsInput = Pick<StoredRuleStats, "workerId" | "ruleId" | "fires" | "recentFires" | "lastFiredAt">;
 
@@ -58,4 +65,11 @@ export function noisyRules(stats: readonly RuleStatsInput[], limit = 20): NoisyR
     .filter((r) => r.fires > 0)
     .sort((a, b) => b.recentFires - a.recentFires || b.fires - a.fires || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0))
     .slice(0, limit);
+}
+
+/** The last `hours` as whole buckets of `bucketMinutes` ending with the bucket that holds `nowMs` (Unix minutes, for WorkerDb.fireSeries). */
+export function fireWindow(nowMs: number, hours = 24, bucketMinutes = 15): { fromMinute: number; toMinute: number; bucketMinutes: number } {
+  const nowMinute = Math.floor(nowMs / 60_000);
+  const toMinute = (Math.floor(nowMinute / bucketMinutes) + 1) * bucketMinutes;
+  return { fromMinute: toMinute - Math.ceil((hours * 60) / bucketMinutes) * bucketMinutes, toMinute, bucketMinutes };
 }

@@ -7,8 +7,14 @@ import { closeNats, natsClients, type NatsClients } from "./nats";
 import { startHttpEndpoint, WorkerMetrics, type HttpEndpoint } from "./metrics";
 import { Reporter } from "./report";
 import { WorkerState } from "./stats";
-import { backoffMs, errorMessage, sleep } from "./util";
-import { WorkerDb } from "./worker-db";
+import { errorMessage, retry } from "./util";
+import { FIRES_PRUNE_BATCH, WorkerDb } from "./worker-db";
+
+/** Per-minute fire rows older than this are deleted by the master. */
+export const FIRES_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const FIRES_PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+/** Bounded deletes per prune tick; what is left waits for the next tick. */
+const FIRES_PRUNE_MAX_BATCHES = 50;
 
 /** Everything `ttp worker --role master` needs, already parsed and validated. */
 export interface MasterConfig {
@@ -21,6 +27,8 @@ export interface MasterConfig {
   http: { port: number; host: string } | null;
   logger: Logger;
   probeIntervalMs?: number;
+  /** How often the master deletes per-minute fire rows older than FIRES_RETENTION_MS (default 10 min; 0: never). */
+  firesPruneIntervalMs?: number;
   onListening?: (port: number) => void;
   /** Publish every change to NATS (`ttp.rule.reloaded.<id>` / `ttp.rule.state.<id>`); null: no bus. */
   nats?: { url: string; stream: string; prefix: string } | null;
@@ -56,6 +64,7 @@ export class MasterRuntime {
     let reporter: Reporter | null = null;
     const workerDb = new WorkerDb(c.databaseUrl, { logger: log });
     let probe: ReturnType<typeof setInterval> | null = null;
+    let prune: ReturnType<typeof setInterval> | null = null;
     let sync: FilesystemSync | null = null;
     let nats: NatsClients | null = null;
     let publishing: Promise<void> = Promise.resolve();
@@ -69,6 +78,7 @@ export class MasterRuntime {
       await fsStore.ready();
       db = new DatabaseRuleStore({ url: c.databaseUrl, logger: log, expiry: true });
       probe = this.startProbe(fsStore, db);
+      prune = this.startFiresPrune(workerDb);
       if (c.nats) {
         nats = await natsClients(c.nats.url, `ttp-master-${c.workerId}`, log);
         const publisher = new ChangePublisher(nats, db, { stream: c.nats.stream, prefix: c.nats.prefix, logger: log, signal });
@@ -78,18 +88,20 @@ export class MasterRuntime {
         reporter = new Reporter(workerDb, state, { intervalMs: c.reportIntervalMs, logger: log });
         reporter.start();
       }
-      for (let failures = 1; !signal.aborted; failures++) {
-        try {
-          sync = await syncFromFilesystem(fsStore, db, { logger: log, signal });
-          break;
-        } catch (err) {
-          if (signal.aborted) break;
-          const delay = backoffMs(failures);
-          if (failures === 1 || failures % 10 === 0) {
-            log.warn("reconciling the database with the rules directory failed; retrying", { attempt: failures, delay_ms: delay, error: errorMessage(err) });
-          }
-          await sleep(delay, signal);
-        }
+      const source = fsStore;
+      const target = db;
+      if (!signal.aborted) {
+        sync = await retry(() => syncFromFilesystem(source, target, { logger: log, signal }), {
+          signal,
+          onRetry: (err, attempt, delay) => {
+            if (attempt === 1 || attempt % 10 === 0) {
+              log.warn("reconciling the database with the rules directory failed; retrying", { attempt, delay_ms: delay, error: errorMessage(err) });
+            }
+          },
+        }).catch((err: unknown) => {
+          if (signal.aborted) return null;
+          throw err;
+        });
       }
       if (sync) {
         state.loaded = true;
@@ -105,6 +117,7 @@ export class MasterRuntime {
     } finally {
       this.abort.abort();
       if (probe) clearInterval(probe);
+      if (prune) clearInterval(prune);
       await publishing;
       if (nats) {
         await closeNats(nats.nc).catch((err: unknown) => log.warn("closing the NATS connection failed", { error: errorMessage(err) }));
@@ -116,6 +129,37 @@ export class MasterRuntime {
       await workerDb.close().catch((err: unknown) => log.warn("closing the worker database failed", { error: errorMessage(err) }));
       await http?.close();
     }
+  }
+
+  /** Deletes old `ttp_rule_fires_minute` rows at start and then every interval, in bounded batches. */
+  private startFiresPrune(workerDb: WorkerDb): ReturnType<typeof setInterval> | null {
+    const every = this.config.firesPruneIntervalMs ?? FIRES_PRUNE_INTERVAL_MS;
+    if (every <= 0) return null;
+    const log = this.config.logger;
+    const signal = this.abort.signal;
+    let running = false;
+    const tick = async (): Promise<void> => {
+      if (running) return;
+      running = true;
+      try {
+        const before = Math.floor((Date.now() - FIRES_RETENTION_MS) / 60_000);
+        let deleted = 0;
+        for (let i = 0; i < FIRES_PRUNE_MAX_BATCHES && !signal.aborted; i++) {
+          const n = await workerDb.pruneFiresBefore(before, FIRES_PRUNE_BATCH);
+          deleted += n;
+          if (n < FIRES_PRUNE_BATCH) break;
+        }
+        if (deleted > 0) log.info("pruned per-minute fire counts past the retention", { deleted, retention_days: FIRES_RETENTION_MS / 86_400_000 });
+      } catch (err) {
+        if (!signal.aborted) log.warn("pruning per-minute fire counts failed; retrying at the next interval", { error: errorMessage(err) });
+      } finally {
+        running = false;
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), every);
+    timer.unref?.();
+    return timer;
   }
 
   private startProbe(fsStore: FilesystemRuleStore, db: DatabaseRuleStore): ReturnType<typeof setInterval> {

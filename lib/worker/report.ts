@@ -4,9 +4,10 @@ import type { RuleStatsRow, WorkerDb, WorkerReport } from "./worker-db";
 import { errorMessage, nowIso } from "./util";
 
 /**
- * Writes the drift and noise report (`ttp_worker`, `ttp_rule_stats`) every `intervalMs`. Only
- * rules whose counts moved since the last successful report are written; a failed report is
- * logged and simply retried at the next tick (counts are cumulative, nothing is lost).
+ * Writes the drift and noise report (`ttp_worker`, `ttp_rule_stats`, `ttp_rule_fires_minute`)
+ * every `intervalMs`. Only rules whose counts moved since the last successful report are written;
+ * a failed report is logged and simply retried at the next tick (counts are cumulative, nothing
+ * is lost, and the minute buckets get the delta against the stored count: see writeReport).
  */
 export class Reporter {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -72,6 +73,10 @@ export class Reporter {
       reportIntervalMs: this.options.intervalMs,
       startedAt: nowIso(s.startedAtMs),
       lastSeenAt: nowIso(now),
+      inputKind: s.inputKind,
+      natsStream: s.natsSource?.stream ?? null,
+      natsDurable: s.natsSource?.durable ?? null,
+      natsPending: s.natsSource ? (s.nats?.pending ?? null) : null,
     };
     try {
       await this.db.writeReport(report, stats);

@@ -67,7 +67,7 @@ export class JsonlSink {
 export interface DbTagSinkOptions {
   workerId: string;
   logger?: Logger;
-  /** Tags per insert transaction (default 4000). */
+  /** Tags per insert transaction (default 8000). */
   batchSize?: number;
   /** Above this many pending tags, write() waits (backpressure to the input) (default 50,000). */
   maxBuffered?: number;
@@ -76,6 +76,9 @@ export interface DbTagSinkOptions {
   onBacklog?: (pending: number) => void;
   onDbStatus?: (up: boolean) => void;
 }
+
+/** How long the db sink retries a busy SQLite write lock without blocking before it waits in SQLite's busy handler. */
+const LOCK_WAIT_MS = 2000;
 
 /**
  * Tags into `ttp_tag` (insert-or-ignore by uuid). Buffers while the database is unreachable and
@@ -101,7 +104,7 @@ export class DbTagSink {
     private readonly db: WorkerDb,
     private readonly options: DbTagSinkOptions,
   ) {
-    this.batchSize = options.batchSize ?? 4000;
+    this.batchSize = options.batchSize ?? 8000;
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.flushMs = options.flushMs ?? 200;
     this.log = options.logger ?? silentLogger;
@@ -182,10 +185,22 @@ export class DbTagSink {
 
   private async drainBuffer(): Promise<void> {
     let failures = 0;
+    let lockedSince: number | null = null;
     while (this.buffer.length > 0 && !this.fatal) {
       const batch = this.buffer.slice(0, this.batchSize);
       try {
-        await this.db.insertTags(batch, this.options.workerId, nowIso());
+        // Another worker holds SQLite's write lock: retry in a moment instead of blocking this event
+        // loop in the busy handler (input and evaluation go on; the next transaction is larger).
+        // After LOCK_WAIT_MS of that, wait for the lock in the busy handler so progress is certain.
+        const noWait = lockedSince === null || Date.now() - lockedSince < LOCK_WAIT_MS;
+        const written = await this.db.insertTags(batch, this.options.workerId, nowIso(), { noWait });
+        if (written === null) {
+          lockedSince ??= Date.now();
+          if (this.stopping.signal.aborted) return;
+          await sleep(1, this.stopping.signal);
+          continue;
+        }
+        lockedSince = null;
         this.buffer.splice(0, batch.length);
         this.committed += batch.length;
         this.releaseBarriers();

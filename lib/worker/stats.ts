@@ -2,6 +2,7 @@
 
 import type { MatchCacheTotals } from "../engine/match-cache";
 import type { NatsInputStats } from "./nats-input";
+import type { InputKind } from "./worker-db";
 
 export type WorkerRole = "master" | "worker";
 export type HealthStatus = "ok" | "stale" | "error";
@@ -71,6 +72,8 @@ export class WorkerState {
   /** NATS input counters and consumer state (null for file/stream input). */
   nats: NatsInputStats | null = null;
   natsSource: { stream: string; durable: string } | null = null;
+  /** Where events come from, for the drift report (null: the master, or before the input is opened). */
+  inputKind: InputKind | null = null;
   private behindSinceMs: number | null = null;
 
   constructor(options: WorkerStateOptions) {

@@ -2,24 +2,7 @@ export { errorMessage } from "../errors";
 import { BusyError, isTtpError } from "../errors";
 import { mapDbError } from "../store/db-driver";
 
-/** Capped exponential backoff: 100 ms, 200 ms, … up to `capMs`. */
-export function backoffMs(failures: number, capMs = 5000): number {
-  return Math.min(100 * 2 ** Math.max(0, failures - 1), capMs);
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+export { backoffMs, retry, sleep } from "../retry";
 
 
 /** Whether a database error is an outage worth retrying (connection lost, busy, server restarting), looking through wrappers' causes. */

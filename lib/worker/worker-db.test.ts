@@ -48,6 +48,10 @@ const report = (over: Partial<WorkerReport> = {}): WorkerReport => ({
   tagsTotal: 7,
   malformedTotal: 1,
   reportIntervalMs: 5000,
+  inputKind: "file",
+  natsStream: null,
+  natsDurable: null,
+  natsPending: null,
   startedAt: "2030-01-01T00:00:00.000Z",
   lastSeenAt: "2030-01-01T00:00:05.000Z",
   ...over,
@@ -91,6 +95,49 @@ describe.each([
       ]);
       expect(await db.ruleStatsFor("R2")).toEqual([{ workerId: "w-1", ruleId: "R2", fires: 1, recentFires: 1, lastFiredAt: null, updatedAt: "2030-01-01T00:00:05.000Z" }]);
       expect(await db.ruleStatsFor("R9")).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("stores the NATS input description of a worker", async () => {
+    const db = new WorkerDb(url());
+    try {
+      const nats = report({ workerId: "w-nats", inputKind: "nats", natsStream: "DECNET", natsDurable: "ttp-workers", natsPending: 5_000_000_000 });
+      await db.writeReport(nats, []);
+      expect((await db.listWorkers()).find((w) => w.workerId === "w-nats")).toEqual(nats);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("adds each report's fires since the stored count to its minute; a re-sent report adds nothing, a restart counts from 0", async () => {
+    const db = new WorkerDb(url());
+    const at = (iso: string) => Math.floor(Date.parse(iso) / 60_000);
+    const base = at("2031-01-01T00:00:00.000Z");
+    const r = (over: Partial<WorkerReport>) => report({ workerId: "w-fires", startedAt: "2031-01-01T00:00:00.000Z", ...over });
+    const fires = (ruleId: string, n: number) => ({ ruleId, fires: n, recentFires: n, lastFiredAt: null });
+    try {
+      await db.pruneFiresBefore(base, 1000); // minute rows the earlier tests of this database wrote
+      await db.writeReport(r({ lastSeenAt: "2031-01-01T00:00:05.000Z" }), [fires("F1", 3), fires("F2", 1)]);
+      await db.writeReport(r({ lastSeenAt: "2031-01-01T00:00:35.000Z" }), [fires("F1", 7)]);
+      // The same cumulative count again (the worker did not see the commit): no double count.
+      await db.writeReport(r({ lastSeenAt: "2031-01-01T00:00:40.000Z" }), [fires("F1", 7)]);
+      await db.writeReport(r({ lastSeenAt: "2031-01-01T00:01:10.000Z" }), [fires("F1", 10)]);
+      // A restart under the same worker id: its counters start again at 0.
+      await db.writeReport(r({ startedAt: "2031-01-01T00:02:00.000Z", lastSeenAt: "2031-01-01T00:02:05.000Z" }), [fires("F1", 2)]);
+      await db.writeReport(report({ workerId: "w-fires-2", lastSeenAt: "2031-01-01T00:00:50.000Z" }), [fires("F1", 100)]);
+
+      const perMinute = await db.fireSeries(["F1", "F2", "F3"], { fromMinute: base, toMinute: base + 4, bucketMinutes: 1 });
+      expect(Object.fromEntries(perMinute)).toEqual({ F1: [107, 3, 2, 0], F2: [1, 0, 0, 0], F3: [0, 0, 0, 0] });
+      const bucketed = await db.fireSeries(["F1"], { fromMinute: base - 1, toMinute: base + 4, bucketMinutes: 2 });
+      expect(bucketed.get("F1")).toEqual([107, 5, 0]);
+      await expect(db.fireSeries(["F1"], { fromMinute: base, toMinute: base, bucketMinutes: 1 })).rejects.toThrow(/from < to/);
+
+      expect(await db.pruneFiresBefore(base + 1, 2)).toBe(2);
+      expect(await db.pruneFiresBefore(base + 1, 2)).toBe(1);
+      expect(await db.pruneFiresBefore(base + 1, 2)).toBe(0);
+      expect(Object.fromEntries(await db.fireSeries(["F1", "F2"], { fromMinute: base, toMinute: base + 4, bucketMinutes: 1 }))).toEqual({ F1: [0, 3, 2, 0], F2: [0, 0, 0, 0] });
     } finally {
       await db.close();
     }

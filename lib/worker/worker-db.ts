@@ -1,4 +1,4 @@
-import { asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
@@ -24,7 +24,26 @@ export interface WorkerReport {
   reportIntervalMs: number;
   startedAt: string;
   lastSeenAt: string;
+  /** Where the worker reads events from (null: the master). */
+  inputKind: InputKind | null;
+  /** NATS input only (else null): the stream, the durable consumer and its num_pending at the last consumer-info poll. */
+  natsStream: string | null;
+  natsDurable: string | null;
+  natsPending: number | null;
 }
+
+export type InputKind = "nats" | "file" | "stdin";
+
+/** Fires of rules summed over workers, per bucket of `bucketMinutes` starting at `fromMinute` (Unix minutes). */
+export interface FireSeriesRange {
+  fromMinute: number;
+  /** Exclusive. */
+  toMinute: number;
+  bucketMinutes: number;
+}
+
+/** Minute rows per prune statement (a bounded delete never holds the write lock for long). */
+export const FIRES_PRUNE_BATCH = 5000;
 
 /** One `ttp_rule_stats` row of a worker. */
 export interface RuleStatsRow {
@@ -49,6 +68,8 @@ function tagValues(t: Tag, workerId: string, createdAt: string): (string | numbe
   return [t.uuid, t.source_kind, t.source_id, t.attacker_uuid, t.identity_uuid, t.session_id, t.decky_id, t.tactic, t.technique_id, t.sub_technique_id, t.confidence, t.rule_id, t.rule_version, JSON.stringify(t.evidence), workerId, createdAt];
 }
 
+const byUuid = (a: Tag, b: Tag): number => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
+
 function toStoredRuleStats(r: { workerId: string; ruleId: string; fires: unknown; recentFires: unknown; lastFiredAt: unknown; updatedAt: unknown }): StoredRuleStats {
   return {
     workerId: r.workerId,
@@ -65,6 +86,12 @@ function toIso(v: unknown): string {
   const s = String(v);
   const t = Date.parse(s);
   return Number.isNaN(t) ? s : new Date(t).toISOString();
+}
+
+/** `?` placeholders → PostgreSQL's `$1, $2, …`. */
+function numbered(q: string): string {
+  let i = 0;
+  return q.replace(/\?/g, () => `$${++i}`);
 }
 
 function chunks<T>(xs: T[], n: number): T[][] {
@@ -97,23 +124,42 @@ export class WorkerDb {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Inserts tags, ignoring any whose uuid is already stored (idempotent re-processing). */
-  async insertTags(tags: readonly Tag[], workerId: string, createdAt: string): Promise<number> {
+  /**
+   * Inserts tags, ignoring any whose uuid is already stored (idempotent re-processing). With
+   * `noWait` on SQLite it writes nothing and returns null at once while another connection holds
+   * the write lock (the caller retries without blocking its event loop in SQLite's busy handler).
+   */
+  async insertTags(tags: readonly Tag[], workerId: string, createdAt: string, options: { noWait?: boolean } = {}): Promise<number | null> {
     if (tags.length === 0) return 0;
     const o = await this.db();
     if (o.dialect === "sqlite") {
       // One prepared statement per row (the hot path: drizzle's query building cost more than SQLite itself).
       if (!this.sqliteInsert || this.sqliteInsert.db !== o.sqlite) {
+        // Bulk inserts touch the random uuid key's index pages all over: a larger page cache, fewer WAL checkpoints.
+        o.sqlite.pragma("cache_size = -65536");
+        o.sqlite.pragma("wal_autocheckpoint = 4000");
         const stmt = o.sqlite.prepare(`INSERT INTO ttp_tag (${TAG_COLUMNS.join(", ")}) VALUES (${TAG_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT (uuid) DO NOTHING`);
         const run = o.sqlite.transaction((rows: readonly Tag[], by: string, at: string) => {
           let n = 0;
-          for (const t of rows) n += stmt.run(...tagValues(t, by, at)).changes;
+          // In key order: each index page of the random uuid key is visited once per batch, in sequence.
+          for (const t of [...rows].sort(byUuid)) n += stmt.run(...tagValues(t, by, at)).changes;
           return n;
         });
         this.sqliteInsert = { db: o.sqlite, run: (rows, by, at) => run.immediate(rows, by, at) };
       }
       // IMMEDIATE: take the write lock up front (a deferred upgrade can fail with SQLITE_BUSY at once).
-      return this.sqliteInsert.run(tags, workerId, createdAt);
+      if (!options.noWait) return this.sqliteInsert.run(tags, workerId, createdAt);
+      const timeout = Number(o.sqlite.pragma("busy_timeout", { simple: true }));
+      o.sqlite.pragma("busy_timeout = 0");
+      try {
+        return this.sqliteInsert.run(tags, workerId, createdAt);
+      } catch (err) {
+        // Rolled back by the transaction wrapper: nothing of this batch is stored.
+        if ((err as { code?: unknown }).code === "SQLITE_BUSY") return null;
+        throw err;
+      } finally {
+        o.sqlite.pragma(`busy_timeout = ${timeout}`);
+      }
     }
     return withPgTransaction(o.pool, "BEGIN", async (client) => {
       let n = 0;
@@ -130,17 +176,39 @@ export class WorkerDb {
     });
   }
 
-  /** Upserts the worker's row and the given per-rule counts in one transaction. */
+  /**
+   * Upserts the worker's row and the given per-rule counts in one transaction, and adds each
+   * rule's fires since the stored count to the minute of `report.lastSeenAt`. The delta is taken
+   * against `ttp_rule_stats.fires` inside the same transaction, so re-sending a report whose
+   * commit the worker did not see adds nothing; a new `started_at` (restart) counts from 0.
+   */
   async writeReport(report: WorkerReport, stats: readonly RuleStatsRow[]): Promise<void> {
     const { workerId, ...rest } = report;
     const statRows = stats.map((s) => ({ workerId, ruleId: s.ruleId, fires: s.fires, recentFires: s.recentFires, lastFiredAt: s.lastFiredAt, updatedAt: report.lastSeenAt }));
+    const minute = Math.floor(Date.parse(report.lastSeenAt) / 60_000);
+    const minuteRows = (stored: { startedAt: unknown } | undefined, previous: ReadonlyMap<string, number>) => {
+      const sameRun = stored !== undefined && toIso(stored.startedAt) === report.startedAt;
+      return stats
+        .map((s) => ({ workerId, ruleId: s.ruleId, minute, fires: sameRun ? s.fires - (previous.get(s.ruleId) ?? 0) : s.fires }))
+        .filter((r) => r.fires > 0);
+    };
     const o = await this.db();
     if (o.dialect === "sqlite") {
       const w = sqliteSchema.ttpWorker;
       const r = sqliteSchema.ttpRuleStats;
+      const m = sqliteSchema.ttpRuleFiresMinute;
       o.db.transaction(
         (tx) => {
+          const stored = tx.select({ startedAt: w.startedAt }).from(w).where(eq(w.workerId, workerId)).get();
+          const previous = new Map<string, number>();
+          for (const part of chunks(stats.map((s) => s.ruleId), TAG_BATCH)) {
+            for (const p of tx.select({ ruleId: r.ruleId, fires: r.fires }).from(r).where(and(eq(r.workerId, workerId), inArray(r.ruleId, part))).all()) previous.set(p.ruleId, Number(p.fires));
+          }
+          const fires = minuteRows(stored, previous);
           tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest }).run();
+          for (const part of chunks(fires, TAG_BATCH)) {
+            tx.insert(m).values(part).onConflictDoUpdate({ target: [m.workerId, m.ruleId, m.minute], set: { fires: sql`${m.fires} + excluded.fires` } }).run();
+          }
           for (const part of chunks(statRows, TAG_BATCH)) {
             tx.insert(r)
               .values(part)
@@ -157,8 +225,19 @@ export class WorkerDb {
     }
     const w = pgSchema.ttpWorker;
     const r = pgSchema.ttpRuleStats;
+    const m = pgSchema.ttpRuleFiresMinute;
     await pgTransaction(o.pool, async (tx) => {
+      // FOR UPDATE: two reports of one worker id (a duplicate id) serialise on its row instead of both reading the old counts.
+      const [stored] = await tx.select({ startedAt: w.startedAt }).from(w).where(eq(w.workerId, workerId)).for("update");
+      const previous = new Map<string, number>();
+      for (const part of chunks(stats.map((s) => s.ruleId), TAG_BATCH)) {
+        for (const p of await tx.select({ ruleId: r.ruleId, fires: r.fires }).from(r).where(and(eq(r.workerId, workerId), inArray(r.ruleId, part)))) previous.set(p.ruleId, Number(p.fires));
+      }
+      const fires = minuteRows(stored, previous);
       await tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest });
+      for (const part of chunks(fires, TAG_BATCH)) {
+        await tx.insert(m).values(part).onConflictDoUpdate({ target: [m.workerId, m.ruleId, m.minute], set: { fires: sql`${m.fires} + excluded.fires` } });
+      }
       for (const part of chunks(statRows, TAG_BATCH)) {
         await tx
           .insert(r)
@@ -187,7 +266,46 @@ export class WorkerDb {
       malformedTotal: Number(r.malformedTotal),
       startedAt: toIso(r.startedAt),
       lastSeenAt: toIso(r.lastSeenAt),
+      natsPending: r.natsPending === null ? null : Number(r.natsPending),
     }));
+  }
+
+  /**
+   * Fires of each given rule summed over workers, one number per bucket of the range (zeros
+   * included); rules without rows get all zeros.
+   */
+  async fireSeries(ruleIds: readonly string[], range: FireSeriesRange): Promise<Map<string, number[]>> {
+    const { fromMinute, toMinute, bucketMinutes } = range;
+    if (!Number.isInteger(fromMinute) || !Number.isInteger(toMinute) || !Number.isInteger(bucketMinutes) || bucketMinutes < 1 || toMinute <= fromMinute) {
+      throw new RangeError(`fire series range must be whole minutes with from < to and a bucket ≥ 1 (got from ${fromMinute}, to ${toMinute}, bucket ${bucketMinutes})`);
+    }
+    const n = Math.ceil((toMinute - fromMinute) / bucketMinutes);
+    const out = new Map(ruleIds.map((id) => [id, new Array<number>(n).fill(0)]));
+    if (ruleIds.length === 0) return out;
+    const o = await this.db();
+    const rows: { rule_id: string; bucket: unknown; fires: unknown }[] = [];
+    for (const part of chunks([...new Set(ruleIds)], TAG_BATCH)) {
+      // CAST: better-sqlite3 binds a JS number as REAL, which would make the division fractional.
+      const q = `SELECT rule_id, (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, sum(fires) AS fires FROM ttp_rule_fires_minute WHERE rule_id IN (${part.map(() => "?").join(", ")}) AND minute >= ? AND minute < ? GROUP BY rule_id, bucket`;
+      const params = [fromMinute, bucketMinutes, ...part, fromMinute, toMinute];
+      if (o.dialect === "sqlite") rows.push(...(o.sqlite.prepare(q).all(...params) as typeof rows));
+      else rows.push(...(await o.pool.query<(typeof rows)[number]>(numbered(q), params)).rows);
+    }
+    for (const row of rows) {
+      const series = out.get(row.rule_id);
+      const i = Number(row.bucket);
+      if (series && i >= 0 && i < n) series[i] = (series[i] ?? 0) + Number(row.fires);
+    }
+    return out;
+  }
+
+  /** Deletes at most `limit` minute rows older than `beforeMinute`; returns how many (call again while it returns `limit`). */
+  async pruneFiresBefore(beforeMinute: number, limit = FIRES_PRUNE_BATCH): Promise<number> {
+    const o = await this.db();
+    const q = "DELETE FROM ttp_rule_fires_minute WHERE (worker_id, rule_id, minute) IN (SELECT worker_id, rule_id, minute FROM ttp_rule_fires_minute WHERE minute < ? LIMIT ?)";
+    if (o.dialect === "sqlite") return o.sqlite.prepare(q).run(beforeMinute, limit).changes;
+    const res = await o.pool.query(numbered(q), [beforeMinute, limit]);
+    return res.rowCount ?? 0;
   }
 
   /** Every per-rule count of every worker (the dashboard's noise view). */

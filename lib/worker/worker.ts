@@ -264,6 +264,7 @@ export class WorkerRuntime {
       state.nats = natsInput.stats;
       state.natsSource = { stream: c.input.stream, durable: c.input.durable };
     }
+    state.inputKind = c.input.kind === "nats" ? "nats" : c.input.kind === "stream" && c.input.name === "<stdin>" ? "stdin" : "file";
     const checkpoint = c.input.kind === "file" && c.input.checkpoint ? new Checkpoint(c.input.checkpoint, log) : null;
     const input =
       c.input.kind === "stream"
@@ -374,7 +375,7 @@ export class WorkerRuntime {
 
   private startProbe(store: RuleStore): ReturnType<typeof setInterval> {
     const state = this.state;
-    const db = store instanceof DatabaseRuleStore ? store : null;
+    const db = store.durableFeed ? store : null;
     let running = false;
     const tick = async (): Promise<void> => {
       if (running) return;

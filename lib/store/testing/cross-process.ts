@@ -1,21 +1,18 @@
 // Test-side helpers of the cross-process tests: real child processes (the proc scripts in
 // ./procs and the ttp CLI), one database per backend, and raw reads of the three tables that do
 // not go through the store under test.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createTestPgDatabase, type TestPgDatabase } from "../../../db/testing/pg";
 import { parseDatabaseUrl } from "../../../db/url";
 import type { RuleState } from "../../state/semantics";
-import { sleep } from "./fixtures";
+import { killAllProcesses, LineProcess, ROOT, TSX_LOADER, TTP_SOURCE, type SpawnOptions } from "../../../testing/child-process";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-export const TSX_LOADER = path.join(ROOT, "node_modules/tsx/dist/loader.mjs");
-export const TTP_CLI = path.join(ROOT, "bin/ttp.ts");
+export { ROOT, TSX_LOADER, waitUntil, type ExitStatus } from "../../../testing/child-process";
+export const TTP_CLI = TTP_SOURCE;
 const PROCS = path.join(ROOT, "lib/store/testing/procs");
 
 export type ProcName = "follower" | "tail" | "writer" | "states" | "close-probe";
@@ -23,58 +20,16 @@ export type ProcName = "follower" | "tail" | "writer" | "states" | "close-probe"
 /** A JSON object printed on one stdout line by a child. */
 export type Message = Record<string, unknown> & { type?: string };
 
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-const live = new Set<ChildProc>();
-
-/** A child process whose stdout lines are collected (JSON lines parsed into `messages`). */
-export class ChildProc {
-  readonly lines: string[] = [];
+/** A TypeScript child process (run through tsx) whose JSON stdout lines are parsed into `messages`. */
+export class ChildProc extends LineProcess {
   readonly messages: Message[] = [];
-  stderr = "";
-  status: ExitStatus | null = null;
-  readonly exited: Promise<ExitStatus>;
-  private readonly child: ChildProcessWithoutNullStreams;
-  private partial = "";
 
-  constructor(
-    readonly label: string,
-    script: string,
-    args: string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-  ) {
-    this.child = spawn(process.execPath, ["--import", TSX_LOADER, script, ...args], {
-      cwd: options.cwd ?? ROOT,
-      stdio: ["pipe", "pipe", "pipe"],
-      ...(options.env ? { env: options.env } : {}),
-    });
-    live.add(this);
-    this.child.stdout.setEncoding("utf8");
-    this.child.stdout.on("data", (chunk: string) => this.onStdout(chunk));
-    this.child.stderr.setEncoding("utf8");
-    this.child.stderr.on("data", (chunk: string) => (this.stderr += chunk));
-    // A child that is killed while we write to its stdin must not crash the test run.
-    this.child.stdin.on("error", () => undefined);
-    this.exited = new Promise((resolve) => {
-      this.child.on("close", (code, signal) => {
-        this.status = { code, signal };
-        live.delete(this);
-        resolve(this.status);
-      });
-      this.child.on("error", (err) => {
-        this.stderr += `spawn error: ${err.message}\n`;
-        this.status = { code: null, signal: null };
-        live.delete(this);
-        resolve(this.status);
-      });
-    });
+  constructor(label: string, script: string, args: string[], options: SpawnOptions = {}) {
+    super(label, ["--import", TSX_LOADER, script, ...args], options);
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  get lines(): string[] {
+    return this.stdoutLines;
   }
 
   /** Messages of one type (e.g. "change", "write"). */
@@ -82,64 +37,22 @@ export class ChildProc {
     return this.messages.filter((m) => m.type === type);
   }
 
-  send(line: string): void {
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.status === null) this.child.kill(signal);
-  }
-
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-  async stop(graceMs = 5000): Promise<ExitStatus> {
-    if (this.status) return this.status;
-    this.kill("SIGTERM");
-    const timer = setTimeout(() => this.kill("SIGKILL"), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Polls `check` until it returns a value other than undefined/false; fails (with the child's
-   * output) on timeout or when the child exits first without the condition holding.
-   */
-  async waitUntil<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = check();
-      if (v !== undefined && v !== false) return v;
-      if (this.status) throw new Error(`${this.label} exited (${JSON.stringify(this.status)}) before ${what}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.label}: ${what}\n${this.describe()}`);
-      await sleep(15);
-    }
+  /** Polls `check` until it holds; fails with the child's output on timeout or an early exit. */
+  waitUntil<T>(check: () => T | undefined | false, what: string, timeoutMs?: number): Promise<T> {
+    return this.waitFor(check, what, timeoutMs);
   }
 
   waitForMessage(match: (m: Message) => boolean, what: string, timeoutMs?: number): Promise<Message> {
-    return this.waitUntil(() => this.messages.find(match), what, timeoutMs);
+    return this.waitFor(() => this.messages.find(match), what, timeoutMs);
   }
 
-  describe(): string {
-    const tail = this.lines.slice(-5).join("\n  ");
-    return `[${this.label} pid ${this.pid}] ${this.lines.length} stdout line(s), last:\n  ${tail}\nstderr:\n${this.stderr.slice(-3000)}`;
-  }
-
-  private onStdout(chunk: string): void {
-    this.partial += chunk;
-    let nl: number;
-    while ((nl = this.partial.indexOf("\n")) >= 0) {
-      const line = this.partial.slice(0, nl);
-      this.partial = this.partial.slice(nl + 1);
-      this.lines.push(line);
-      if (line.startsWith("{")) {
-        try {
-          this.messages.push(JSON.parse(line) as Message);
-        } catch {
-          this.messages.push({ type: "unparsable", line });
-        }
-      }
+  protected override onStdoutLine(line: string): void {
+    super.onStdoutLine(line);
+    if (!line.startsWith("{")) return;
+    try {
+      this.messages.push(JSON.parse(line) as Message);
+    } catch {
+      this.messages.push({ type: "unparsable", line });
     }
   }
 }
@@ -155,22 +68,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, label = `ttp ${
 }
 
 /** SIGKILLs every child still running (after each test) and waits for them to go. */
-export async function killAllChildren(): Promise<void> {
-  const children = [...live];
-  for (const c of children) c.kill("SIGKILL");
-  await Promise.all(children.map((c) => c.exited));
-}
-
-/** Polls a condition outside any child (e.g. a database read). */
-export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(15);
-  }
-}
+export const killAllChildren = killAllProcesses;
 
 // ---------------------------------------------------------------- backends
 
@@ -278,6 +176,7 @@ export interface RawTables {
 
 type Row = Record<string, unknown>;
 
+// Kept apart from db-sql's toIso on purpose: the raw reads are the oracle the store is checked against.
 function isoOrNull(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString() : String(v);

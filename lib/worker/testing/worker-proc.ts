@@ -1,95 +1,37 @@
 // Test-side helpers for real `ttp worker` processes: spawn the CLI, feed events through stdin,
 // read tags from stdout and the "applied <seq>" trace and JSON logs from stderr.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createServer } from "node:net";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { killAllProcesses, LineProcess, TTP_BIN as TTP_CLI, waitUntil as pollUntil, type ExitStatus } from "../../../testing/child-process";
 import type { Tag } from "../../engine/types";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-// bin/ttp as deployed: one process running the bundle (rebuilt first when a source is newer).
-const TTP_CLI = path.join(ROOT, "bin/ttp");
+export { ROOT, type ExitStatus } from "../../../testing/child-process";
 
 /** Pattern of the marker rule: a probe event is followed by a marker event; its tag proves the probe was processed. */
 export const MARKER_RULE_ID = "ZZMARK";
 export const MARKER_TEXT = "zz_marker_zz";
-
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-const live = new Set<WorkerProc>();
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** One `ttp worker` (or any ttp command) child process. */
-export class WorkerProc {
+export class WorkerProc extends LineProcess {
   readonly tags: Tag[] = [];
-  readonly stdoutLines: string[] = [];
   readonly logs: Record<string, unknown>[] = [];
-  readonly stderrLines: string[] = [];
   /** Highest seq seen on an "applied"/"loaded" trace line (-1 before the first). */
   appliedSeq = -1;
-  status: ExitStatus | null = null;
-  readonly exited: Promise<ExitStatus>;
-  private readonly child: ChildProcessWithoutNullStreams;
-  private out = "";
-  private err = "";
   private probes = 0;
 
-  constructor(
-    readonly label: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.child = spawn(process.execPath, [TTP_CLI, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
-    live.add(this);
-    this.child.stdout.setEncoding("utf8");
-    this.child.stderr.setEncoding("utf8");
-    this.child.stdout.on("data", (d: string) => this.onStdout(d));
-    this.child.stderr.on("data", (d: string) => this.onStderr(d));
-    this.child.stdin.on("error", () => undefined);
-    this.exited = new Promise((resolve) => {
-      this.child.on("close", (code, signal) => {
-        this.status = { code, signal };
-        live.delete(this);
-        resolve(this.status);
-      });
-    });
+  constructor(label: string, args: string[], env: NodeJS.ProcessEnv) {
+    super(label, [TTP_CLI, ...args], { env });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  send(...events: unknown[]): void {
-    this.child.stdin.write(events.map((e) => (typeof e === "string" ? e : JSON.stringify(e))).join("\n") + "\n");
-  }
-
-  endInput(): void {
-    this.child.stdin.end();
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.status === null) this.child.kill(signal);
+  override send(...events: unknown[]): void {
+    super.send(...events.map((e) => (typeof e === "string" ? e : JSON.stringify(e))));
   }
 
   log(message: string): Record<string, unknown> | undefined {
     return this.logs.find((l) => l.message === message);
-  }
-
-  async waitFor<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = check();
-      if (v !== undefined && v !== false && v !== null) return v;
-      if (this.status) throw new Error(`${this.label} exited (${JSON.stringify(this.status)}) before ${what}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${this.label}: ${what}\n${this.describe()}`);
-      await sleep(15);
-    }
   }
 
   waitReady(timeoutMs?: number): Promise<Record<string, unknown>> {
@@ -118,65 +60,41 @@ export class WorkerProc {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<ExitStatus> {
-    if (this.status) return this.status;
-    this.kill("SIGTERM");
-    const timer = setTimeout(() => this.kill("SIGKILL"), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+  override stop(graceMs = 10_000): Promise<ExitStatus> {
+    return super.stop(graceMs);
   }
 
-  describe(): string {
+  override describe(): string {
     return `[${this.label} pid ${this.pid}] applied ${this.appliedSeq}, ${this.tags.length} tag(s); stderr tail:\n${this.stderrLines.slice(-15).join("\n")}`;
   }
 
-  private onStdout(chunk: string): void {
-    this.out += chunk;
-    let nl: number;
-    while ((nl = this.out.indexOf("\n")) >= 0) {
-      const line = this.out.slice(0, nl);
-      this.out = this.out.slice(nl + 1);
-      this.stdoutLines.push(line);
-      if (line.startsWith("{")) {
-        try {
-          this.tags.push(JSON.parse(line) as Tag);
-        } catch {
-          // Not a tag (a command's JSON output); kept in stdoutLines.
-        }
-      }
+  protected override onStdoutLine(line: string): void {
+    super.onStdoutLine(line);
+    if (!line.startsWith("{")) return;
+    try {
+      this.tags.push(JSON.parse(line) as Tag);
+    } catch {
+      // Not a tag (a command's JSON output); kept in stdoutLines.
     }
   }
 
-  private onStderr(chunk: string): void {
-    this.err += chunk;
-    let nl: number;
-    while ((nl = this.err.indexOf("\n")) >= 0) {
-      const line = this.err.slice(0, nl);
-      this.err = this.err.slice(nl + 1);
-      this.stderrLines.push(line);
-      const trace = /^(applied|loaded) (\d+) /.exec(line);
-      if (trace) {
-        this.appliedSeq = Math.max(this.appliedSeq, Number(trace[2]));
-      } else if (line.startsWith("{")) {
-        try {
-          this.logs.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // Partial or foreign line; kept in stderrLines.
-        }
+  protected override onStderrLine(line: string): void {
+    super.onStderrLine(line);
+    const trace = /^(applied|loaded) (\d+) /.exec(line);
+    if (trace) {
+      this.appliedSeq = Math.max(this.appliedSeq, Number(trace[2]));
+    } else if (line.startsWith("{")) {
+      try {
+        this.logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // Partial or foreign line; kept in stderrLines.
       }
     }
   }
 }
 
 /** SIGKILLs every child still running and waits for them. */
-export async function killAll(): Promise<void> {
-  const children = [...live];
-  for (const c of children) c.kill("SIGKILL");
-  await Promise.all(children.map((c) => c.exited));
-}
+export const killAll = killAllProcesses;
 
 /** A TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -192,12 +110,6 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls a condition outside any child (e.g. a database read). */
-export async function waitUntil<T>(check: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
+export function waitUntil<T>(check: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 20_000): Promise<T> {
+  return pollUntil(check, what, timeoutMs, 20);
 }

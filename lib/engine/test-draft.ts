@@ -1,14 +1,14 @@
-import { Engine } from "../engine/engine";
-import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS, parseSampleEvents, type MalformedSample, type SampleEvent } from "../engine/sample-events";
-import type { Tag, TtpEvent } from "../engine/types";
-import { DEFAULT_MIN_CONFIDENCE } from "../engine/types";
+import { Engine } from "./engine";
+import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS, parseSampleEvents, type MalformedSample, type SampleEvent } from "./sample-events";
+import type { Tag, TtpEvent } from "./types";
+import { DEFAULT_MIN_CONFIDENCE } from "./types";
 import type { ValidationIssue } from "../errors";
 import { defaultState, effectiveState, type RuleState } from "../state/semantics";
-import { withState } from "./compiled";
-import { fieldFor } from "./match-event";
-import { explainAnalyzer, analyzerFor } from "../engine/analyzers";
-import { parseRule, runRuleTests, TEST_EVENT_IDS, type RuleTestFailure } from "./parse-rule";
-import type { CompiledRule } from "./types";
+import { withState } from "../rules/compiled";
+import { fieldFor } from "../rules/match-event";
+import { explainAnalyzer, analyzerFor } from "./analyzers";
+import { parseRule, runRuleTests, TEST_EVENT_IDS, type RuleTestFailure } from "../rules/parse-rule";
+import type { CompiledRule } from "../rules/types";
 
 export interface TestDraftInput {
   /** The editor's YAML, validated with the same parseRule the stores use. */

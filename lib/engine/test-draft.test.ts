@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS } from "../engine/sample-events";
+import { MAX_SAMPLE_BYTES, MAX_SAMPLE_EVENTS } from "./sample-events";
 import { defaultState, type RuleState } from "../state/semantics";
 import { testDraft, type TestDraftInput, type TestDraftResult } from "./test-draft";
 
