@@ -1,7 +1,9 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { logoutAction } from "../_actions/auth";
+import { ConsoleNav } from "../_components/console-nav";
 import { QueryProvider } from "../_components/data/query-provider";
+import { ThemeToggle } from "../_components/theme-toggle";
 import { requireUser } from "../_server/session";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -10,13 +12,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <>
       <header className="topbar">
         <strong>TTP Rule Console</strong>
-        <nav aria-label="Main">
-          <Link href="/rules">Rules</Link>
-          <Link href="/expiring">Expiring</Link>
-          <Link href="/activity">Activity</Link>
-          <Link href="/workers">Workers</Link>
-          {user.role === "admin" && <Link href="/users">Users</Link>}
-        </nav>
+        <ConsoleNav admin={user.role === "admin"} />
+        <ThemeToggle />
         <Link href="/account" className="who" title="Account: change your password">
           {user.username} <span className="muted">({user.role})</span>
         </Link>
@@ -24,7 +21,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <button type="submit">Sign out</button>
         </form>
       </header>
-      <main className="content">
+      <main id="main" tabIndex={-1} className="content">
         <QueryProvider>{children}</QueryProvider>
       </main>
     </>

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 // Every server action is a public endpoint: its first statement must check the session's role.
-const PUBLIC_ACTIONS = new Set(["loginAction", "logoutAction"]);
+// setThemeAction only sets the caller's own display-preference cookie (the sign-in page offers it too).
+const PUBLIC_ACTIONS = new Set(["loginAction", "logoutAction", "setThemeAction"]);
 const DIR = __dirname;
 
 function actionsIn(file: string): { name: string; head: string }[] {

@@ -1,6 +1,6 @@
 "use server";
 import { z } from "zod";
-import type { TestDraftResult } from "../../lib/rules/test-draft";
+import type { TestDraftResult } from "../../lib/engine/test-draft";
 import { authorize, fail, toActionError, type ActionResult } from "../_server/action-result";
 import { withDraftBudget } from "../_server/drafts";
 import { getServices } from "../_server/services";

@@ -1,13 +1,12 @@
 "use client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
-import type { RuleState } from "../../lib/state/semantics";
+import { useEffect, useState } from "react";
+import { isExpired, type RuleState } from "../../lib/state/semantics";
 import { clearRuleStateAction, extendRuleStateAction } from "../_actions/rule-state";
-import type { LiveMessage } from "../_lib/live-message";
 import { LocalTime } from "./local-time";
 import { StateChip, timeLeft } from "./state-chip";
-import { useLiveChanges, useNow } from "./use-live-changes";
+import { LiveBadge, useLive, useLiveMessages, useLiveRefresh, useNow } from "./data/live";
 
 export interface ExpiringRow {
   ruleId: string;
@@ -31,25 +30,16 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   const [custom, setCustom] = useState("");
   useEffect(() => setRows(props.rows), [props.rows]);
 
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const refreshSoon = useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      router.refresh();
-    }, 300);
-  }, [router]);
-  const onMessage = useCallback(
-    (m: LiveMessage) => {
-      if (m.kind === "state") setRows((prev) => prev.map((r) => (r.ruleId === m.ruleId ? { ...r, state: m.state } : r)));
-      refreshSoon();
-    },
-    [refreshSoon],
-  );
-  const live = useLiveChanges(props.fromSeq, onMessage, refreshSoon);
+  useLive(props.fromSeq);
+  // A state change shows at once; the page (and its list of reverted states) then comes again from the server.
+  useLiveMessages((batch) => {
+    const states = new Map(batch.flatMap((m) => (m.kind === "state" ? [[m.ruleId, m.state] as const] : [])));
+    if (states.size > 0) setRows((prev) => prev.map((r) => (states.has(r.ruleId) ? { ...r, state: states.get(r.ruleId) as RuleState } : r)));
+  });
+  useLiveRefresh();
 
   // SPEC §2: at expires_at the state is the default, here too, to the second.
-  const active = rows.filter((r) => r.state.expires_at !== null && Date.parse(r.state.expires_at) > now);
+  const active = rows.filter((r) => r.state.expires_at !== null && !isExpired(r.state, now));
 
   async function run(p: ReturnType<typeof clearRuleStateAction>) {
     const r = await p;
@@ -60,7 +50,7 @@ export function ExpiringView(props: { rows: ExpiringRow[]; reverted: RevertedRow
   return (
     <div>
       <h1>
-        Expiring <span className={`live live-${live}`}>{live === "live" ? "● live" : "○ reconnecting…"}</span>
+        Expiring <LiveBadge />
       </h1>
       {error && (
         <p role="alert" className="form-error">

@@ -1,10 +1,13 @@
 "use client";
 import Editor, { loader, type BeforeMount, type OnMount } from "@monaco-editor/react";
+import { useQuery } from "@tanstack/react-query";
 import type { editor as MonacoEditor, IRange, languages } from "monaco-editor";
+import { useMonacoTheme } from "./use-theme";
 import { useEffect, useId, useRef, useState } from "react";
 import { formatPath, type ValidationIssue } from "../../lib/errors";
 import type { AttackCatalogPayload, EditorField, EditorSchema } from "../_lib/rule-editor-types";
 import { analyseLine, attackIdAt, markerSpan, tokenAround, yamlContext } from "../_lib/yaml-context";
+import { queryKeys } from "./data/query-keys";
 
 // Monaco's AMD build comes from this app (app/monaco/vs/…), never from a CDN.
 loader.config({ paths: { vs: "/monaco/vs" } });
@@ -35,24 +38,22 @@ interface AttackIndex {
 // Providers are registered once per page for the "yaml" language and read the current data here.
 const shared: { schema: EditorSchema | null; attack: AttackIndex | null } = { schema: null, attack: null };
 let providersFor: Monaco | null = null;
-let attackLoad: Promise<void> | null = null;
 
-function loadAttackCatalog(): Promise<void> {
-  attackLoad ??= fetch("/api/attack-catalog", { credentials: "same-origin" })
-    .then(async (res) => {
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const p = (await res.json()) as AttackCatalogPayload;
-      shared.attack = {
-        version: p.version,
-        tactics: new Map(p.tactics),
-        techniques: new Map(p.techniques.map(([id, name, tactics]) => [id, { name, tactics: tactics ? tactics.split(",") : [] }])),
-      };
-    })
-    .catch((err: unknown) => {
-      attackLoad = null; // the next editor mount tries again
-      console.error("rule editor: loading the ATT&CK catalog for completion failed", err);
-    });
-  return attackLoad;
+/** The ATT&CK catalog for completion and hover (the query keeps it for the tab's life; a failed load is tried again by the next editor). */
+async function fetchAttackCatalog({ signal }: { signal: AbortSignal }): Promise<AttackIndex> {
+  try {
+    const res = await fetch("/api/attack-catalog", { credentials: "same-origin", signal });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const p = (await res.json()) as AttackCatalogPayload;
+    return {
+      version: p.version,
+      tactics: new Map(p.tactics),
+      techniques: new Map(p.techniques.map(([id, name, tactics]) => [id, { name, tactics: tactics ? tactics.split(",") : [] }])),
+    };
+  } catch (err) {
+    if (!signal.aborted) console.error("rule editor: loading the ATT&CK catalog for completion failed", err);
+    throw err;
+  }
 }
 
 function attackUrl(id: string): string {
@@ -263,7 +264,10 @@ export function RuleEditor(props: {
   const [mounted, setMounted] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const fallbackId = useId();
+  const monacoTheme = useMonacoTheme();
+  const attack = useQuery({ queryKey: queryKeys.attackCatalog(), queryFn: fetchAttackCatalog, gcTime: Infinity });
   shared.schema = props.schema;
+  shared.attack = attack.data ?? null;
 
   useEffect(() => {
     let live = true;
@@ -272,7 +276,6 @@ export function RuleEditor(props: {
       setLoadError(message);
       onReady.current?.();
     });
-    void loadAttackCatalog();
     return () => {
       live = false;
     };
@@ -368,6 +371,7 @@ export function RuleEditor(props: {
         height="60vh"
         path={props.path}
         language="yaml"
+        theme={monacoTheme}
         defaultValue={props.value}
         onChange={(v) => props.onChange(v ?? "")}
         beforeMount={beforeMount}

@@ -1,151 +1,71 @@
 "use client";
-import { useRouter } from "next/navigation";
-import { Fragment, useCallback, useEffect, useRef, useState } from "react";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Fragment, useMemo, useState } from "react";
 import type { TextDiff } from "../../lib/rules/rule-diff";
-import { compareRevisionAction, listRuleHistoryAction, restoreRevisionAction, type HistoryItem, type RevisionDiff } from "../_actions/rule-history";
-import type { LiveMessage } from "../_lib/live-message";
+import { compareRevisionAction, listRuleHistoryAction, restoreRevisionAction, type HistoryItem, type HistoryPage, type RevisionDiff } from "../_actions/rule-history";
 import { ChangeSummary } from "./change-summary";
+import { queryKeys } from "./data/query-keys";
+import { ActionRefusal, unwrap } from "./data/rule-mutations";
+import { useRulePage } from "./data/rule-page-query";
 import { LocalTime } from "./local-time";
 import styles from "./rule-history.module.css";
-import { useLiveChanges } from "./use-live-changes";
 
 const PAGE = 20;
-const MAX_RELOAD = 200;
 
-type DiffState = { status: "loading" } | { status: "error"; message: string } | { status: "ready"; data: RevisionDiff };
 type Notice = { kind: "ok" | "error"; text: string } | null;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 /**
  * Every definition and state change of a rule, newest first, paged with "Older"; for definition
- * entries a diff with the current text and (admins) Restore as a new revision. Reloads live.
+ * entries a diff with the current text and (admins) Restore as a new revision. The live stream
+ * refetches it (every loaded page) when the rule changes.
  */
-export function RuleHistory(props: { ruleId: string; currentRevision: number; isAdmin: boolean }) {
-  const { ruleId, currentRevision, isAdmin } = props;
-  const router = useRouter();
-  const [entries, setEntries] = useState<HistoryItem[]>([]);
-  const [nextBefore, setNextBefore] = useState<number | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [diffs, setDiffs] = useState<Record<number, DiffState>>({});
+export function RuleHistory(props: { ruleId: string; isAdmin: boolean; firstPage: HistoryPage | null }) {
+  const { ruleId, isAdmin } = props;
+  const client = useQueryClient();
+  const currentRevision = useRulePage(ruleId).data?.revision ?? null;
+  const history = useInfiniteQuery({
+    queryKey: queryKeys.history(ruleId),
+    queryFn: async ({ pageParam }) => unwrap(await listRuleHistoryAction({ ruleId, limit: PAGE, ...(pageParam !== null ? { before: pageParam } : {}) })),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextBefore,
+    initialData: props.firstPage ? { pages: [props.firstPage], pageParams: [null] } : undefined,
+  });
+  const entries = useMemo(() => {
+    // A page read after newer changes arrived can repeat entries of the page before it.
+    const seen = new Set<number>();
+    return (history.data?.pages ?? []).flatMap((p) => p.entries).filter((e) => !seen.has(e.seq) && seen.add(e.seq));
+  }, [history.data]);
+  const [openDiffs, setOpenDiffs] = useState<ReadonlySet<number>>(new Set());
   const [confirming, setConfirming] = useState<number | null>(null);
-  const [restoring, setRestoring] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
-  const request = useRef(0);
-  const shown = useRef(PAGE);
-  const openDiffs = useRef<number[]>([]);
-  openDiffs.current = Object.keys(diffs).map(Number);
-
-  const fetchDiff = useCallback(
-    async (seq: number) => {
-      setDiffs((d) => ({ ...d, [seq]: { status: "loading" } }));
-      const r = await compareRevisionAction({ ruleId, seq });
-      setDiffs((d) => (seq in d ? { ...d, [seq]: r.ok ? { status: "ready", data: r.data } : { status: "error", message: r.message } } : d));
+  const restore = useMutation({
+    mutationFn: async (entry: HistoryItem) => unwrap(await restoreRevisionAction({ ruleId, seq: entry.seq, expectedRevision: currentRevision ?? 0 })),
+    onMutate: () => setNotice(null),
+    onSuccess: (r) => setNotice({ kind: "ok", text: `Restored revision ${r.restoredRevision} as revision ${r.revision}.` }),
+    onError: (err) => setNotice({ kind: "error", text: messageOf(err) }),
+    onSettled: (_data, err) => {
+      setConfirming(null);
+      // After a restore, or a conflict (to show what the other change did so the operator can decide again).
+      if (!err || (err instanceof ActionRefusal && err.result.code === "CONFLICT")) {
+        void client.invalidateQueries({ queryKey: queryKeys.rule(ruleId) });
+        void client.invalidateQueries({ queryKey: queryKeys.history(ruleId) });
+      }
     },
-    [ruleId],
-  );
-
-  /** Newest entries again, as many as are shown (a live change or a restore). */
-  const reload = useCallback(async () => {
-    const id = ++request.current;
-    setLoading(true);
-    const r = await listRuleHistoryAction({ ruleId, limit: Math.min(Math.max(shown.current, PAGE), MAX_RELOAD) });
-    if (id !== request.current) return;
-    setLoading(false);
-    if (!r.ok) {
-      setLoadError(r.message);
-      return;
-    }
-    setLoadError(null);
-    setEntries(r.data.entries);
-    setNextBefore(r.data.nextBefore);
-    shown.current = r.data.entries.length;
-  }, [ruleId]);
-
-  const older = useCallback(async () => {
-    if (nextBefore === null) return;
-    const id = ++request.current;
-    setLoading(true);
-    const r = await listRuleHistoryAction({ ruleId, before: nextBefore, limit: PAGE });
-    if (id !== request.current) return;
-    setLoading(false);
-    if (!r.ok) {
-      setLoadError(r.message);
-      return;
-    }
-    setLoadError(null);
-    setEntries((prev) => {
-      const seen = new Set(prev.map((e) => e.seq));
-      const next = [...prev, ...r.data.entries.filter((e) => !seen.has(e.seq))];
-      shown.current = next.length;
-      return next;
-    });
-    setNextBefore(r.data.nextBefore);
-  }, [ruleId, nextBefore]);
-
-  useEffect(() => {
-    shown.current = PAGE;
-    setDiffs({});
-    setConfirming(null);
-    void reload();
-  }, [reload]);
-
-  // The current text changed (restore, editor save, live refresh of the page): open diffs are stale.
-  useEffect(() => {
-    for (const seq of openDiffs.current) void fetchDiff(seq);
-  }, [currentRevision, fetchDiff]);
-
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const scheduleReload = useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      void reload();
-    }, 250);
-  }, [reload]);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
-  const onLive = useCallback(
-    (m: LiveMessage) => {
-      if (m.kind !== "resync" && m.ruleId !== ruleId) return;
-      scheduleReload();
-    },
-    [ruleId, scheduleReload],
-  );
-  useLiveChanges(null, onLive, scheduleReload);
+  });
+  const restoring = restore.isPending;
+  const loading = history.isFetching;
+  const loadError = history.error ? messageOf(history.error) : null;
 
   function toggleDiff(seq: number) {
-    if (diffs[seq]) {
-      setDiffs((d) => {
-        const { [seq]: _closed, ...rest } = d;
-        return rest;
-      });
-      return;
-    }
-    void fetchDiff(seq);
-  }
-
-  async function restore(entry: HistoryItem) {
-    setRestoring(true);
-    setNotice(null);
-    const r = await restoreRevisionAction({ ruleId, seq: entry.seq, expectedRevision: currentRevision });
-    setRestoring(false);
-    setConfirming(null);
-    if (!r.ok) {
-      setNotice({ kind: "error", text: r.message });
-      // Show what the other change did, so the operator can decide again.
-      if (r.code === "CONFLICT") {
-        router.refresh();
-        void reload();
-      }
-      return;
-    }
-    setNotice({ kind: "ok", text: `Restored revision ${r.data.restoredRevision} as revision ${r.data.revision}.` });
-    router.refresh();
-    void reload();
+    setOpenDiffs((open) => {
+      const next = new Set(open);
+      if (!next.delete(seq)) next.add(seq);
+      return next;
+    });
   }
 
   const columns = 6;
@@ -179,7 +99,7 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
           </tr>
         </thead>
         <tbody>
-          {!loading && entries.length === 0 && !loadError && (
+          {!history.isPending && entries.length === 0 && !loadError && (
             <tr>
               <td colSpan={columns} className="muted">
                 No changes recorded.
@@ -187,7 +107,7 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
             </tr>
           )}
           {entries.map((e) => {
-            const diff = diffs[e.seq];
+            const diffOpen = openDiffs.has(e.seq);
             const regionId = `rule-diff-${e.seq}`;
             return (
               <Fragment key={e.seq}>
@@ -205,8 +125,8 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
                     {e.hasText && e.isCurrent && <span className="muted">current</span>}
                     {e.hasText && !e.isCurrent && (
                       <>
-                        <button type="button" aria-expanded={diff !== undefined} aria-controls={regionId} aria-label={`Compare revision ${e.revision} with current`} onClick={() => toggleDiff(e.seq)}>
-                          {diff ? "Hide diff" : "Compare with current"}
+                        <button type="button" aria-expanded={diffOpen} aria-controls={regionId} aria-label={`Compare revision ${e.revision} with current`} onClick={() => toggleDiff(e.seq)}>
+                          {diffOpen ? "Hide diff" : "Compare with current"}
                         </button>
                         {isAdmin && (
                           <button type="button" aria-label={`Restore revision ${e.revision}`} disabled={restoring} onClick={() => setConfirming(confirming === e.seq ? null : e.seq)}>
@@ -224,7 +144,7 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
                         <span>
                           Store the text of revision {e.revision} as a new revision of {ruleId} (now revision {currentRevision})? The change is audited under your name.
                         </span>
-                        <button type="button" className="primary" disabled={restoring} onClick={() => void restore(e)}>
+                        <button type="button" className="primary" disabled={restoring} onClick={() => restore.mutate(e)}>
                           {restoring ? "Restoring…" : `Restore revision ${e.revision} as new revision`}
                         </button>
                         <button type="button" disabled={restoring} onClick={() => setConfirming(null)}>
@@ -234,18 +154,10 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
                     </td>
                   </tr>
                 )}
-                {diff && (
+                {diffOpen && (
                   <tr>
                     <td colSpan={columns}>
-                      <div id={regionId} role="region" aria-label={`Diff revision ${e.revision} → current`} aria-busy={diff.status === "loading"}>
-                        {diff.status === "loading" && <p className="muted">Loading diff…</p>}
-                        {diff.status === "error" && (
-                          <p role="alert" className="form-error">
-                            {diff.message}
-                          </p>
-                        )}
-                        {diff.status === "ready" && <DiffView data={diff.data} />}
-                      </div>
+                      <DiffRegion id={regionId} ruleId={ruleId} seq={e.seq} revision={e.revision} currentRevision={currentRevision} />
                     </td>
                   </tr>
                 )}
@@ -255,14 +167,35 @@ export function RuleHistory(props: { ruleId: string; currentRevision: number; is
         </tbody>
       </table>
       <div className="pager">
-        {nextBefore !== null && (
-          <button type="button" disabled={loading} onClick={() => void older()}>
+        {history.hasNextPage && (
+          <button type="button" disabled={loading} onClick={() => void history.fetchNextPage()}>
             Older
           </button>
         )}
         {loading && <span className="muted">Loading…</span>}
       </div>
     </section>
+  );
+}
+
+/** An entry's text against the current one; keyed by the current revision, so a new revision reads it again. */
+function DiffRegion(props: { id: string; ruleId: string; seq: number; revision: number | null; currentRevision: number | null }) {
+  const diff = useQuery({
+    queryKey: queryKeys.revisionDiff(props.ruleId, props.seq, props.currentRevision),
+    queryFn: async () => unwrap(await compareRevisionAction({ ruleId: props.ruleId, seq: props.seq })),
+    placeholderData: (previous) => previous,
+    gcTime: 0,
+  });
+  return (
+    <div id={props.id} role="region" aria-label={`Diff revision ${props.revision} → current`} aria-busy={diff.isFetching}>
+      {diff.isPending && <p className="muted">Loading diff…</p>}
+      {diff.isError && (
+        <p role="alert" className="form-error">
+          {messageOf(diff.error)}
+        </p>
+      )}
+      {diff.data && !diff.isError && <DiffView data={diff.data} />}
+    </div>
   );
 }
 

@@ -1,8 +1,10 @@
 "use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import type { PackChange } from "../../lib/store/pack-import";
 import { IMPORT_URL, MAX_UPLOAD_BYTES, planFromPreview, type ImportApplyData, type ImportErrorBody, type ImportPreviewData } from "../_lib/transfer";
+import { queryKeys } from "./data/query-keys";
 import styles from "./rule-transfer.module.css";
 
 /** /rules/import-export: download every rule as a zip; admins upload a zip, preview it, then apply it. */
@@ -53,15 +55,60 @@ async function postImport<T>(step: "preview" | "apply", body: FormData): Promise
   return { ok: false, message, fileError: err?.field === "file" ? message : null };
 }
 
+/** A refused upload: the message for the form, and for the file field when the file is at fault. */
+class ImportRefusal extends Error {
+  constructor(
+    message: string,
+    readonly fileError: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** One step of the import; a refusal or an unreachable server is thrown with the message to show. */
+async function importStep<T>(step: "preview" | "apply", body: FormData, unreachable: string): Promise<T> {
+  let r: ImportAnswer<T>;
+  try {
+    r = await postImport<T>(step, body);
+  } catch {
+    throw new ImportRefusal(unreachable, null);
+  }
+  if (!r.ok) throw new ImportRefusal(r.message, r.fileError);
+  return r.data;
+}
+
 function ImportForm() {
   const ids = useId();
+  const client = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [deleteMissing, setDeleteMissing] = useState(false);
   const [preview, setPreview] = useState<ImportPreviewData | null>(null);
   const [applied, setApplied] = useState<ImportApplyData | null>(null);
-  const [busy, setBusy] = useState<"preview" | "apply" | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
+  const previewStep = useMutation({
+    mutationFn: (fd: FormData) => importStep<ImportPreviewData>("preview", fd, `The upload did not reach the server (a rule pack may be at most ${mib(MAX_UPLOAD_BYTES)}).`),
+    onSuccess: (data) => setPreview(data),
+    onError: (err) => {
+      setMessage(err.message);
+      setFileError(err instanceof ImportRefusal ? err.fileError : null);
+    },
+  });
+  const applyStep = useMutation({
+    mutationFn: (fd: FormData) => importStep<ImportApplyData>("apply", fd, "The server could not be reached; check the rule list to see what was imported."),
+    onSuccess: (data) => {
+      setApplied(data);
+      setPreview(null);
+    },
+    onError: (err) => setMessage(err.message),
+    // Whatever was written (an apply can stop halfway): the rules read again wherever they are shown.
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: queryKeys.rules() });
+      void client.invalidateQueries({ queryKey: ["rule"] });
+      void client.invalidateQueries({ queryKey: ["history"] });
+    },
+  });
+  const busy = previewStep.isPending ? "preview" : applyStep.isPending ? "apply" : null;
 
   function reset() {
     setPreview(null);
@@ -87,46 +134,23 @@ function ImportForm() {
     return fd;
   }
 
-  async function runPreview(e: React.FormEvent) {
+  function runPreview(e: React.FormEvent) {
     e.preventDefault();
     if (busy || fileError) return;
     const fd = formData();
     if (!fd) return;
     reset();
-    setBusy("preview");
-    try {
-      const r = await postImport<ImportPreviewData>("preview", fd);
-      if (r.ok) setPreview(r.data);
-      else {
-        setMessage(r.message);
-        setFileError(r.fileError);
-      }
-    } catch {
-      setMessage(`The upload did not reach the server (a rule pack may be at most ${mib(MAX_UPLOAD_BYTES)}).`);
-    } finally {
-      setBusy(null);
-    }
+    previewStep.mutate(fd);
   }
 
-  async function runApply() {
+  function runApply() {
     if (!preview || busy) return;
     const fd = formData();
     if (!fd) return;
     fd.set("token", preview.token);
     fd.set("plan", JSON.stringify(planFromPreview(preview)));
-    setBusy("apply");
     setMessage(null);
-    try {
-      const r = await postImport<ImportApplyData>("apply", fd);
-      if (r.ok) {
-        setApplied(r.data);
-        setPreview(null);
-      } else setMessage(r.message);
-    } catch {
-      setMessage("The server could not be reached; check the rule list to see what was imported.");
-    } finally {
-      setBusy(null);
-    }
+    applyStep.mutate(fd);
   }
 
   const toDo = preview ? preview.add.length + preview.change.length + preview.delete.length : 0;
@@ -185,7 +209,7 @@ function ImportForm() {
           {toDo === 0 ? (
             <p>Nothing to import: every rule in the pack is already stored with this text.</p>
           ) : (
-            <button type="button" className="primary" disabled={busy !== null} onClick={() => void runApply()}>
+            <button type="button" className="primary" disabled={busy !== null} onClick={runApply}>
               {busy === "apply" ? "Importing…" : "Apply import"}
             </button>
           )}

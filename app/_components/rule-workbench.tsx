@@ -1,21 +1,32 @@
 "use client";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { formatPath, type ValidationIssue } from "../../lib/errors";
 import { deleteRuleAction, saveRuleAction, validateRuleDraftAction } from "../_actions/rule-editor";
-import type { EditorResult, EditorSchema, SavedRule, ServerRuleVersion } from "../_lib/rule-editor-types";
+import type { EditorFailure, EditorSchema, SavedRule, ServerRuleVersion } from "../_lib/rule-editor-types";
+import { queryKeys } from "./data/query-keys";
+import { ActionRefusal, refusalOf, unwrap } from "./data/rule-mutations";
+import type { RulePageData } from "./data/rule-page";
+import { useRulePage } from "./data/rule-page-query";
 import { RuleConflictDialog, type ConflictState } from "./rule-conflict-dialog";
 import { RuleDeleteDialog } from "./rule-delete-dialog";
 import { RuleEditor, type RuleEditorHandle } from "./rule-editor";
 import { RuleTestPanel } from "./rule-test-panel";
 import "./rule-workbench.css";
 
+/** Typing pause before the draft is checked: one check per burst of keystrokes (server actions run one at a time). */
 const VALIDATE_DELAY_MS = 75;
+/** A rate-limited or busy checker is asked again after this. */
 const RECHECK_DELAY_MS = 2000;
 
 function thrownMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function isBusy(err: unknown): boolean {
+  return err instanceof ActionRefusal && err.result.code === "BUSY";
 }
 
 /**
@@ -26,6 +37,7 @@ export function RuleWorkbench(props: {
   /** The rule edited; null on /rules/new-rule. */
   ruleId: string | null;
   ruleName: string;
+  /** The first render's text; on a rule's page the rule query (kept current live) supersedes it. */
   serverYaml: string;
   /** Stored revision (0 on /rules/new-rule). */
   serverRevision: number;
@@ -35,18 +47,21 @@ export function RuleWorkbench(props: {
   schema: EditorSchema;
 }) {
   const router = useRouter();
+  const client = useQueryClient();
   const creating = props.ruleId === null;
+  const stored = useRulePage(props.ruleId).data;
+  // Once the rule is deleted (null) the editor keeps the last version it knew.
+  const server = stored ? { yaml: stored.yamlText, revision: stored.revision, updatedBy: stored.updatedBy } : null;
   const [draft, setDraft] = useState(props.serverYaml);
   /** Bumped whenever the draft is replaced from outside the editor (see RuleEditor). */
   const [externalVersion, setExternalVersion] = useState(0);
   const [base, setBase] = useState({ yaml: props.serverYaml, revision: props.serverRevision });
   const [seen, setSeen] = useState({ yaml: props.serverYaml, revision: props.serverRevision });
   const [remoteRevision, setRemoteRevision] = useState<number | null>(null);
-  const [issues, setIssues] = useState<ValidationIssue[]>([]);
-  const [checkError, setCheckError] = useState<string | null>(null);
-  /** The text `issues` belong to (null until the first check answers). */
-  const [checkedText, setCheckedText] = useState<string | null>(null);
-  const [busy, setBusy] = useState<"save" | "delete" | null>(null);
+  /** Problems the server returned with a refused save, for the text that was saved. */
+  const [saveIssues, setSaveIssues] = useState<{ text: string; issues: ValidationIssue[] } | null>(null);
+  /** The draft as of the last typing pause: the text checked. */
+  const [checkText, setCheckText] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<ConflictState | null>(null);
@@ -55,21 +70,19 @@ export function RuleWorkbench(props: {
   // The first check waits for the editor: its markers need it, and it keeps the server free while Monaco loads.
   const [editorReady, setEditorReady] = useState(false);
   const saving = useRef(false);
-  const validateSeq = useRef(0);
-  const [recheck, setRecheck] = useState(0);
   const dirty = draft !== base.yaml;
 
-  // A new server version (live update or refresh): a clean editor shows it, a dirty one keeps the draft.
-  if (seen.yaml !== props.serverYaml || seen.revision !== props.serverRevision) {
-    setSeen({ yaml: props.serverYaml, revision: props.serverRevision });
+  // A new server version (live update, restore): a clean editor shows it, a dirty one keeps the draft.
+  if (server && (seen.yaml !== server.yaml || seen.revision !== server.revision)) {
+    setSeen({ yaml: server.yaml, revision: server.revision });
     if (!dirty) {
-      setDraft(props.serverYaml);
+      setDraft(server.yaml);
       setExternalVersion((v) => v + 1);
-      setBase({ yaml: props.serverYaml, revision: props.serverRevision });
+      setBase({ yaml: server.yaml, revision: server.revision });
       setRemoteRevision(null);
-      if (props.serverRevision !== base.revision) setStatus(`Revision ${props.serverRevision} loaded (saved by ${props.serverUpdatedBy ?? "someone else"})`);
-    } else if (props.serverRevision !== base.revision) {
-      setRemoteRevision(props.serverRevision);
+      if (server.revision !== base.revision) setStatus(`Revision ${server.revision} loaded (saved by ${server.updatedBy ?? "someone else"})`);
+    } else if (server.revision !== base.revision) {
+      setRemoteRevision(server.revision);
     }
   }
   const remoteNotice = remoteRevision !== null && remoteRevision !== base.revision && dirty;
@@ -79,32 +92,42 @@ export function RuleWorkbench(props: {
 
   useEffect(() => {
     if (!editorReady) return;
-    const seq = ++validateSeq.current;
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    const timer = setTimeout(() => {
-      validateRuleDraftAction(draft, props.ruleId).then(
-        (r) => {
-          if (seq !== validateSeq.current) return;
-          if (r.ok) {
-            setIssues(r.data.issues);
-            setCheckedText(draft);
-            setCheckError(null);
-          } else {
-            setCheckError(`Checking the draft failed: ${r.message}`);
-            // Rate-limited or the checker is busy: check this text again once the window has passed.
-            if (r.code === "BUSY") retryTimer = setTimeout(() => seq === validateSeq.current && setRecheck((n) => n + 1), RECHECK_DELAY_MS);
-          }
-        },
-        (err: unknown) => {
-          if (seq === validateSeq.current) setCheckError(`Checking the draft failed: ${thrownMessage(err)}`);
-        },
+    const timer = setTimeout(() => setCheckText(draft), VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [draft, editorReady]);
+  const check = useQuery({
+    queryKey: queryKeys.draftCheck(props.ruleId, checkText ?? ""),
+    queryFn: async () => unwrap(await validateRuleDraftAction(checkText ?? "", props.ruleId)).issues,
+    enabled: checkText !== null,
+    // Rate-limited or the checker is busy: check this text again once the window has passed.
+    retry: (_n, err) => isBusy(err),
+    retryDelay: RECHECK_DELAY_MS,
+    placeholderData: keepPreviousData,
+    gcTime: 0,
+  });
+  const checkFailure = check.error ?? check.failureReason;
+  const checkError = checkFailure ? `Checking the draft failed: ${thrownMessage(checkFailure)}` : null;
+  const checked = check.data !== undefined && !check.isPlaceholderData && checkText === draft;
+  const issues = saveIssues && saveIssues.text === draft ? saveIssues.issues : (check.data ?? []);
+
+  const saveMutation = useMutation({
+    mutationFn: async (v: { text: string; expectedRevision: number | null }): Promise<SavedRule> =>
+      unwrap(await saveRuleAction({ ruleId: props.ruleId, yamlText: v.text, expectedRevision: v.expectedRevision })),
+    onSuccess: (saved) => {
+      if (props.ruleId === null) return;
+      const key = queryKeys.rule(props.ruleId);
+      client.setQueryData<RulePageData | null>(key, (d) =>
+        d ? { ...d, yamlText: saved.yamlText, revision: saved.revision, updatedBy: saved.updatedBy, updatedAt: saved.updatedAt } : d,
       );
-    }, VALIDATE_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      clearTimeout(retryTimer);
-    };
-  }, [draft, props.ruleId, editorReady, recheck]);
+      // Name, description and emits come from the server's parse of the text.
+      void client.invalidateQueries({ queryKey: key });
+      void client.invalidateQueries({ queryKey: queryKeys.history(props.ruleId) });
+    },
+  });
+  const deleteMutation = useMutation({
+    mutationFn: async (v: { ruleId: string; expectedRevision: number; reason: string }) => unwrap(await deleteRuleAction(v)),
+  });
+  const busy = saveMutation.isPending ? "save" : deleteMutation.isPending ? "delete" : null;
 
   // Leaving with unsaved changes asks first: reloads and closes (beforeunload), in-app links (confirm).
   useEffect(() => {
@@ -146,32 +169,26 @@ export function RuleWorkbench(props: {
       return;
     }
     saving.current = true;
-    setBusy("save");
     setError(null);
     setStatus(null);
-    let r: EditorResult<SavedRule>;
+    let r: { ok: true; data: SavedRule } | EditorFailure;
     try {
-      r = await saveRuleAction({
-        ruleId: props.ruleId,
-        yamlText: text,
-        expectedRevision: creating ? null : (overwriteRevision ?? latest.current.base.revision),
-      });
+      r = { ok: true, data: await saveMutation.mutateAsync({ text, expectedRevision: creating ? null : (overwriteRevision ?? latest.current.base.revision) }) };
     } catch (err) {
-      r = { ok: false, code: "INTERNAL", message: `Saving failed (${thrownMessage(err)}); your draft is still here.` };
+      r = err instanceof ActionRefusal ? err.result : { ok: false, code: "INTERNAL", message: `Saving failed (${thrownMessage(err)}); your draft is still here.` };
     } finally {
       saving.current = false;
-      setBusy(null);
     }
     if (r.ok) {
       setConflict(null);
       setRemoteRevision(null);
+      setSaveIssues(null);
       setBase({ yaml: text, revision: r.data.revision });
       setStatus(r.data.created ? `Created ${r.data.ruleId}, revision ${r.data.revision}` : r.data.unchanged ? `No changes to save (revision ${r.data.revision})` : `Saved revision ${r.data.revision}`);
       if (r.data.created) router.push(`/rules/${encodeURIComponent(r.data.ruleId)}`);
-      else router.refresh();
       return;
     }
-    if (r.issues) setIssues(r.issues);
+    if (r.issues) setSaveIssues({ text, issues: r.issues });
     if (r.code === "CONFLICT" && !creating && r.current !== undefined && props.ruleId !== null) {
       setConflict({ ruleId: props.ruleId, mine: text, current: r.current, message: r.message, error: null });
       return;
@@ -196,28 +213,27 @@ export function RuleWorkbench(props: {
   }
 
   function loadServerVersion(): void {
-    reloadTheirs({ ruleId: props.ruleId ?? "", yamlText: props.serverYaml, revision: props.serverRevision, updatedBy: props.serverUpdatedBy, updatedAt: "" });
+    if (!server) return;
+    reloadTheirs({ ruleId: props.ruleId ?? "", yamlText: server.yaml, revision: server.revision, updatedBy: server.updatedBy, updatedAt: "" });
   }
 
   async function confirmDelete(reason: string): Promise<string | null> {
     if (props.ruleId === null) return "Nothing to delete: this rule is not saved yet.";
-    setBusy("delete");
     try {
-      const r = await deleteRuleAction({ ruleId: props.ruleId, expectedRevision: latest.current.base.revision, reason });
-      if (!r.ok) return r.message;
-      // The draft goes with the rule: mark it clean so leaving does not ask.
-      setBase({ yaml: latest.current.draft, revision: latest.current.base.revision });
-      router.push("/rules");
-      return null;
-    } finally {
-      setBusy(null);
+      await deleteMutation.mutateAsync({ ruleId: props.ruleId, expectedRevision: latest.current.base.revision, reason });
+    } catch (err) {
+      return refusalOf(err, "Deleting").message;
     }
+    // The draft goes with the rule: mark it clean so leaving does not ask.
+    setBase({ yaml: latest.current.draft, revision: latest.current.base.revision });
+    router.push("/rules");
+    return null;
   }
 
   const errors = issues.filter((i) => i.severity === "error").length;
   const warnings = issues.length - errors;
   const counts = [errors ? `${errors} error${errors === 1 ? "" : "s"}` : "", warnings ? `${warnings} warning${warnings === 1 ? "" : "s"}` : ""];
-  const summary = checkedText !== draft ? "checking…" : issues.length === 0 ? "No problems" : counts.filter(Boolean).join(", ");
+  const summary = !checked ? "checking…" : issues.length === 0 ? "No problems" : counts.filter(Boolean).join(", ");
 
   return (
     <>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RuleState } from "../../lib/state/semantics";
-import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, searchText, type RuleRow } from "./rule-row";
+import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, fromCompactRow, searchText, toCompactRow, type RuleRow } from "./rule-row";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");
 const ENABLED: RuleState = { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
@@ -62,5 +62,27 @@ describe("rule list filtering", () => {
     expect(back).toEqual(f);
     expect(filtersFromParams({ state: "bogus", within: "3y", sort: "evil" })).toEqual(EMPTY_FILTERS);
     expect(filtersToQuery(EMPTY_FILTERS)).toBe("");
+  });
+});
+
+describe("compact rows (/api/rules/rows)", () => {
+  it("round-trips a row with several mappings and a set state, and a row in the default state", () => {
+    const full = row("R7", {
+      emits: [
+        { tactic: "TA0007", technique: "T1082", sub: null, confidence: 0.5 },
+        { tactic: "TA0002", technique: "T1059", sub: "T1059.004", confidence: 0.8 },
+      ],
+      kinds: ["command", "http"],
+      state: { state: "clipped", confidence_max: 0.3, expires_at: "2026-11-30T00:00:00Z", reason: "noisy", set_by: "ana", set_at: "2026-11-29T09:00:00Z" },
+      updatedBy: "ana",
+    });
+    expect(fromCompactRow(toCompactRow(full))).toEqual(full);
+    expect(fromCompactRow(toCompactRow(row("R8")))).toEqual(row("R8"));
+    expect(toCompactRow(row("R8"))[5]).toBe(0);
+  });
+
+  it("is smaller than the row as JSON", () => {
+    const r = row("R9");
+    expect(JSON.stringify(toCompactRow(r)).length).toBeLessThan(JSON.stringify(r).length / 2);
   });
 });

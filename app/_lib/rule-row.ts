@@ -1,4 +1,4 @@
-import type { RuleState } from "../../lib/state/semantics";
+import { DEFAULT_STATE, defaultState, effectiveState, statesEqual, type RuleState } from "../../lib/state/semantics";
 
 /** One ATT&CK mapping of a rule (ids only; names come from the AttackNames dictionary). */
 export interface RowEmit {
@@ -47,13 +47,8 @@ export const EMPTY_FILTERS: ListFilters = { q: "", state: "", tactic: "", techni
 
 export const WITHIN_MS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 };
 
-/** Effective state at `now` (SPEC §2: an expired state is exactly the default). */
-export function effectiveAt(state: RuleState, now: number): RuleState {
-  if (state.expires_at !== null && Date.parse(state.expires_at) <= now) {
-    return { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
-  }
-  return state;
-}
+/** Effective state at `now` (SPEC §2: an expired state is exactly the default); the server's own rule. */
+export const effectiveAt: (state: RuleState, now: number) => RuleState = effectiveState;
 
 export function filtersFromParams(params: Record<string, string | string[] | undefined> | URLSearchParams): ListFilters {
   const get = (k: string): string => {
@@ -109,16 +104,68 @@ export function applyFilters(rows: RuleRow[], texts: Map<string, string>, f: Lis
   });
   const stateRank = { disabled: 0, clipped: 1, enabled: 2 } as const;
   const cmp: Record<ListFilters["sort"], (a: RuleRow, b: RuleRow) => number> = {
-    id: (a, b) => a.ruleId.localeCompare(b.ruleId),
-    name: (a, b) => a.name.localeCompare(b.name),
-    state: (a, b) => stateRank[effectiveAt(a.state, now).state] - stateRank[effectiveAt(b.state, now).state] || a.ruleId.localeCompare(b.ruleId),
-    expires: (a, b) => expiresKey(a, now) - expiresKey(b, now) || a.ruleId.localeCompare(b.ruleId),
-    updated: (a, b) => b.updatedAt.localeCompare(a.updatedAt),
+    id: (a, b) => compareText(a.ruleId, b.ruleId),
+    name: (a, b) => compareText(a.name, b.name),
+    state: (a, b) => stateRank[effectiveAt(a.state, now).state] - stateRank[effectiveAt(b.state, now).state] || compareText(a.ruleId, b.ruleId),
+    expires: (a, b) => expiresKey(a, now) - expiresKey(b, now) || compareText(a.ruleId, b.ruleId),
+    updated: (a, b) => compareText(b.updatedAt, a.updatedAt),
   };
   return out.sort(cmp[f.sort]);
+}
+
+// The order of String#localeCompare, an order of magnitude faster on 10,000 rows (one collator, not one per call).
+let collator: Intl.Collator | null = null;
+function compareText(a: string, b: string): number {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
 }
 
 function expiresKey(r: RuleRow, now: number): number {
   const e = effectiveAt(r.state, now).expires_at;
   return e === null ? Number.POSITIVE_INFINITY : Date.parse(e);
+}
+
+/**
+ * One row as sent by /api/rules/rows: a tuple (no repeated keys), the default state as 0 —
+ * [ruleId, name, ruleVersion, emits as [tactic, technique, sub, confidence]…, kinds, state, revision, origin, updatedAt, updatedBy].
+ */
+export type CompactRow = [string, string, number, (string | number | null)[], string[], 0 | [RuleState["state"], number | null, string | null, string | null, string | null, string | null], number, string, string, string | null];
+
+export const ROWS_URL = "/api/rules/rows";
+
+/** What /api/rules/rows answers: every row, the ATT&CK names they mention, and the feed head read before them. */
+export interface RowsPayload {
+  seq: number | null;
+  rows: CompactRow[];
+  names: AttackNames;
+}
+
+export function toCompactRow(r: RuleRow): CompactRow {
+  const s = r.state;
+  const isDefault = statesEqual(s, DEFAULT_STATE);
+  return [
+    r.ruleId,
+    r.name,
+    r.ruleVersion,
+    r.emits.flatMap((e) => [e.tactic, e.technique, e.sub, e.confidence]),
+    r.kinds,
+    isDefault ? 0 : [s.state, s.confidence_max, s.expires_at, s.reason, s.set_by, s.set_at],
+    r.revision,
+    r.origin,
+    r.updatedAt,
+    r.updatedBy,
+  ];
+}
+
+export function fromCompactRow(c: CompactRow): RuleRow {
+  const [ruleId, name, ruleVersion, flat, kinds, st, revision, origin, updatedAt, updatedBy] = c;
+  const emits: RowEmit[] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    emits.push({ tactic: String(flat[i]), technique: String(flat[i + 1]), sub: flat[i + 2] === null ? null : String(flat[i + 2]), confidence: Number(flat[i + 3]) });
+  }
+  const state: RuleState =
+    st === 0
+      ? defaultState()
+      : { state: st[0], confidence_max: st[1], expires_at: st[2], reason: st[3], set_by: st[4], set_at: st[5] };
+  return { ruleId, name, ruleVersion, emits, kinds, state, revision, origin, updatedAt, updatedBy };
 }

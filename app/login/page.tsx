@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import { safeNext } from "../_lib/safe-next";
 import { getCurrentUser } from "../_server/session";
+import { ThemeToggle } from "../_components/theme-toggle";
 import { LoginForm } from "./login-form";
 
 export const metadata = { title: "Sign in · TTP Rule Console" };
@@ -10,8 +11,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const next = typeof sp.next === "string" ? sp.next : "/rules";
   if (await getCurrentUser()) redirect(safeNext(next));
   return (
-    <main className="login">
-      <h1>TTP Rule Console</h1>
+    <main id="main" tabIndex={-1} className="login">
+      <div className="login-head">
+        <h1>TTP Rule Console</h1>
+        <ThemeToggle />
+      </div>
       <LoginForm next={next} />
     </main>
   );

@@ -146,6 +146,8 @@ export class RuleEditorPage {
       ({ line, text }) => {
         const ed = (window as unknown as { monaco: MonacoGlobal }).monaco.editor.getEditors()[0];
         if (!ed) throw new Error("no editor");
+        // The editor may start below the fold (the rule page's cards above it): scroll it into view, as a user would.
+        ed.getDomNode()?.scrollIntoView({ block: "center" });
         ed.revealLineInCenter(line);
         const column = (ed.getModel()?.getLineContent(line) ?? "").indexOf(text) + 1 + Math.floor(text.length / 2);
         const p = ed.getScrolledVisiblePosition({ lineNumber: line, column });

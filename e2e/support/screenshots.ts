@@ -1,5 +1,6 @@
 // README screenshots: `npx tsx e2e/support/screenshots.ts` after a production build (`npm run build`,
-// or NEXT_DIST_DIR=<dir> for another build folder). Writes docs/screenshots/*.png.
+// or NEXT_DIST_DIR=<dir> for another build folder). Writes docs/screenshots/*.png, each in the light
+// theme (<name>.png) and the dark one (<name>-dark.png, by prefers-color-scheme: dark).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +17,15 @@ async function signIn(page: Page, baseURL: string): Promise<void> {
   await page.getByLabel("Password").fill(USERS.admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/rules/);
+}
+
+/** The page as it is, once with prefers-color-scheme light and once dark (the console follows it; Monaco too). */
+async function shot(page: Page, name: string): Promise<void> {
+  for (const [scheme, file] of [["dark", `${name}-dark.png`], ["light", `${name}.png`]] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(OUT, file) });
+  }
 }
 
 async function main(): Promise<void> {
@@ -42,23 +52,23 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1500, height: 860 } });
     await signIn(page, server.baseURL);
     await page.getByRole("row").filter({ hasText: "R1001" }).waitFor();
-    await page.screenshot({ path: path.join(OUT, "rule-list.png") });
+    await shot(page, "rule-list");
 
     await page.getByRole("row").filter({ hasText: "R1007" }).getByRole("button", { name: "Clip", exact: true }).click();
     await page.getByLabel("Confidence ceiling").fill("0.4");
     await page.getByLabel("Reason").fill("chatty on the build decoys");
-    await page.screenshot({ path: path.join(OUT, "state-form.png") });
+    await shot(page, "state-form");
     await page.keyboard.press("Escape");
 
     await page.goto(`${server.baseURL}/expiring`);
     await page.getByRole("table", { name: "Expiring states" }).waitFor();
-    await page.screenshot({ path: path.join(OUT, "expiring.png") });
+    await shot(page, "expiring");
 
     await page.goto(`${server.baseURL}/rules/R1009`);
     await page.locator(".monaco-editor .view-lines").waitFor({ timeout: 20_000 });
     await page.waitForTimeout(500);
     await page.getByRole("region", { name: "Rule YAML" }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(OUT, "editor.png") });
+    await shot(page, "editor");
 
     // This page edits revision 1 while someone else saves revision 2 (through the CLI): conflict at save.
     await page.evaluate(() => {
@@ -75,7 +85,7 @@ async function main(): Promise<void> {
     await page.waitForTimeout(1500);
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("dialog").filter({ hasText: /conflict/i }).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(OUT, "conflict.png") });
+    await shot(page, "conflict");
     await page.getByRole("button", { name: "Reload their version" }).click();
 
     const history = page.getByRole("region", { name: "History", exact: true });
@@ -83,14 +93,14 @@ async function main(): Promise<void> {
     await history.getByRole("button", { name: "Compare revision 1 with current", exact: true }).click();
     await history.getByRole("region", { name: "Diff revision 1 → current", exact: true }).waitFor();
     await history.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(OUT, "history.png") });
+    await shot(page, "history");
     await page.goto(`${server.baseURL}/workers`);
     await page.getByRole("table", { name: "Workers" }).waitFor();
-    await page.screenshot({ path: path.join(OUT, "workers.png") });
+    await shot(page, "workers");
 
     await page.goto(`${server.baseURL}/users`);
     await page.getByRole("table", { name: "Users" }).waitFor();
-    await page.screenshot({ path: path.join(OUT, "users.png") });
+    await shot(page, "users");
     console.log(`screenshots written to ${path.relative(process.cwd(), OUT)}`);
   } finally {
     await browser.close();

@@ -1,6 +1,7 @@
+import { preload } from "react-dom";
 import { RuleList } from "../../_components/rule-list";
+import { ROWS_URL } from "../../_lib/rule-row";
 import { filtersFromParams } from "../../_lib/rule-row";
-import { attackNamesFor, toRuleRow } from "../../_lib/rule-row-server";
 import { formatIssue } from "../../../lib/errors";
 import { liveCursor } from "../../_server/live";
 import { getServices } from "../../_server/services";
@@ -8,17 +9,15 @@ import { hasRole, requireUser } from "../../_server/session";
 
 export const metadata = { title: "Rules · TTP Rule Console" };
 
+/** The shell of the list; the rows follow from /api/rules/rows (10,000 rows would make a 4 MB document). */
 export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
   const { store, env } = await getServices();
-  // The cursor is read before the list so the live stream replays anything in between.
   const fromSeq = await liveCursor(store);
-  const records = await store.listRules();
-  const rows = records.map(toRuleRow);
+  // The browser asks for the rows while it loads the scripts (the rules query then takes this answer).
+  preload(ROWS_URL, { as: "fetch", crossOrigin: "anonymous" });
   return (
     <RuleList
-      rows={rows}
-      names={attackNamesFor(rows)}
       isAdmin={hasRole(user, "admin")}
       fromSeq={fromSeq}
       initialFilters={filtersFromParams(await searchParams)}

@@ -2,7 +2,8 @@ import Link from "next/link";
 import { errorMessage } from "../../../lib/errors";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { LocalTime } from "../../_components/local-time";
-import { noisyRules, workerViews, type WorkerView } from "../../../lib/worker/drift";
+import { describeInput, fireWindow, noisyRules, workerViews, type WorkerView } from "../../../lib/worker/drift";
+import { FireRateUnavailable, FireSparkline } from "../../_components/fire-rate-chart";
 import { liveCursor } from "../../_server/live";
 import { getServices } from "../../_server/services";
 import { requireUser } from "../../_server/session";
@@ -31,6 +32,7 @@ export default async function WorkersPage() {
           Workers report their applied change and per-rule fire counts to the database (SPEC §5). This console runs on the rules directory
           (TTP_RULE_STORE=filesystem), so there is nothing to show; run the workers and the console on a database to see drift and noisy rules here.
         </p>
+        <FireRateUnavailable reason="No fire-rate sparklines either: the per-minute fire counts live in the same database." />
       </div>
     );
   }
@@ -38,11 +40,17 @@ export default async function WorkersPage() {
   let workers: WorkerView[] = [];
   let noisy: ReturnType<typeof noisyRules> = [];
   let head: number | null = null;
+  const window = fireWindow(Date.now(), 24, 30);
+  let sparks: Map<string, number[]> | null = null;
   try {
     head = await liveCursor(store);
     const [w, stats] = await Promise.all([workerDb.listWorkers(), workerDb.listRuleStats()]);
     workers = workerViews(w, head, Date.now());
     noisy = noisyRules(stats);
+    sparks = await workerDb.fireSeries(
+      noisy.map((r) => r.ruleId),
+      window,
+    );
   } catch (err) {
     logger.warn("workers page: reading the reports failed", { error: errorMessage(err) });
     problem = "The worker reports could not be read; see the server log.";
@@ -73,6 +81,7 @@ export default async function WorkersPage() {
             <th>Events</th>
             <th>Tags</th>
             <th>Malformed</th>
+            <th>Input</th>
             <th>Last report</th>
             <th>Host (pid)</th>
           </tr>
@@ -80,7 +89,7 @@ export default async function WorkersPage() {
         <tbody>
           {workers.length === 0 && (
             <tr>
-              <td colSpan={11} className="muted">
+              <td colSpan={12} className="muted">
                 No worker has reported yet (ttp worker --report-interval, default 5 s).
               </td>
             </tr>
@@ -100,6 +109,7 @@ export default async function WorkersPage() {
               <td>{fmt(w.eventsTotal)}</td>
               <td>{fmt(w.tagsTotal)}</td>
               <td>{fmt(w.malformedTotal)}</td>
+              <td>{describeInput(w)}</td>
               <td>
                 <LocalTime iso={w.lastSeenAt} />
               </td>
@@ -112,7 +122,7 @@ export default async function WorkersPage() {
       </table>
 
       <h2 style={{ marginTop: 28 }}>Noisiest rules</h2>
-      <p className="muted">Events each rule fired on, summed over the workers since each started; &quot;last interval&quot; is each worker&apos;s last report period. A rule that fires on everything is a candidate for a clip.</p>
+      <p className="muted">Events each rule fired on, summed over the workers since each started; &quot;last interval&quot; is each worker&apos;s last report period. A rule that fires on everything is a candidate for a clip. &quot;Last 24 h&quot; sums every worker&apos;s per-minute counts in 30-minute buckets (kept 7 days).</p>
       <table className="plain" aria-label="Noisiest rules">
         <thead>
           <tr>
@@ -121,12 +131,13 @@ export default async function WorkersPage() {
             <th>Fires</th>
             <th>Last fired</th>
             <th>Workers</th>
+            <th>Last 24 h</th>
           </tr>
         </thead>
         <tbody>
           {noisy.length === 0 && (
             <tr>
-              <td colSpan={5} className="muted">
+              <td colSpan={6} className="muted">
                 No rule has fired yet.
               </td>
             </tr>
@@ -140,6 +151,13 @@ export default async function WorkersPage() {
               <td>{fmt(r.fires)}</td>
               <td>{r.lastFiredAt ? <LocalTime iso={r.lastFiredAt} /> : "—"}</td>
               <td>{r.workers}</td>
+              <td>
+                {sparks ? (
+                  <FireSparkline ruleId={r.ruleId} series={{ fromMinute: window.fromMinute, bucketMinutes: window.bucketMinutes, buckets: sparks.get(r.ruleId) ?? [] }} />
+                ) : (
+                  "—"
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

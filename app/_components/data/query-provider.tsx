@@ -1,6 +1,7 @@
 "use client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
+import { LiveProvider } from "./live";
 
 /**
  * The console's one react-query client (issue 15): server components render the first view and
@@ -17,5 +18,9 @@ export function QueryProvider({ children }: { children: ReactNode }) {
         },
       }),
   );
-  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
+  return (
+    <QueryClientProvider client={client}>
+      <LiveProvider>{children}</LiveProvider>
+    </QueryClientProvider>
+  );
 }
