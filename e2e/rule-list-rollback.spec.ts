@@ -1,7 +1,6 @@
 import { expect, test } from "./fixtures";
-import { LoginPage } from "./pages/login-page";
 import { RulesPage } from "./pages/rules-page";
-import { ttp } from "./support/app-server";
+import { withTemporaryAdmin } from "./support/temporary-admin";
 
 // Each test owns its rule ids: R1065–R1066. The refusals are the server's own (no request is faked).
 
@@ -27,32 +26,23 @@ test("a Clip the server refuses is rolled back on the row, and the dialog says w
 
 test("an Enable refused because the user was demoted meanwhile puts the old state back and says so on the row", async ({ browser, run, cli }) => {
   const id = "R1066";
-  const name = `demoted-${Date.now()}`;
-  const password = "demoted-e2e-password";
-  await ttp(run.databaseUrl, ["user", "add", name, "--role", "admin", "--password-stdin"], password);
   await cli.setState(id, "disabled", ["--reason", "before the demotion"]);
-  const context = await browser.newContext({ baseURL: run.baseURL, storageState: { cookies: [], origins: [] } });
   try {
-    const page = await context.newPage();
-    const login = new LoginPage(page);
-    await login.goto("/rules");
-    await login.signIn(name, password);
-    const rules = new RulesPage(page);
-    await expect(rules.table).toBeVisible();
-    await rules.show(id);
-    await rules.expectConfirmed(id, "disabled");
+    await withTemporaryAdmin(browser, run, "demoted", "/rules", async (page, user) => {
+      const rules = new RulesPage(page);
+      await expect(rules.table).toBeVisible();
+      await rules.show(id);
+      await rules.expectConfirmed(id, "disabled");
 
-    // Another admin demotes this user while the page is open: the buttons are still there, the server now says no.
-    await ttp(run.databaseUrl, ["user", "role", name, "viewer"]);
-    await rules.button(id, "Enable").click();
+      // Another admin demotes this user while the page is open: the buttons are still there, the server now says no.
+      await user.demote();
+      await rules.button(id, "Enable").click();
 
-    await expect(rules.row(id).getByRole("alert")).toContainText("admin");
-    await rules.expectConfirmed(id, /^disabled/);
-    expect(await cli.state(id)).toMatchObject({ state: "disabled" });
+      await expect(rules.row(id).getByRole("alert")).toContainText("admin");
+      await rules.expectConfirmed(id, /^disabled/);
+      expect(await cli.state(id)).toMatchObject({ state: "disabled" });
+    });
   } finally {
-    await context.close();
     await cli.clearState(id);
-    // A second admin would let other specs demote "admin" (the only-admin guard no longer applies).
-    await ttp(run.databaseUrl, ["user", "remove", name]);
   }
 });

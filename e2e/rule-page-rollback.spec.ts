@@ -1,7 +1,6 @@
 import { expect, test } from "./fixtures";
-import { LoginPage } from "./pages/login-page";
 import { RulePage } from "./pages/rule-page";
-import { ttp } from "./support/app-server";
+import { withTemporaryAdmin } from "./support/temporary-admin";
 import { markDocument } from "./support/no-reload";
 
 // Each test owns its rule ids: R1068–R1069. The refusals are the server's own (no request is faked).
@@ -29,31 +28,23 @@ test("a Clip the server refuses on the rule page is rolled back in the state pan
 
 test("an Enable refused because the user was demoted meanwhile puts the old state back and says so in the panel", async ({ browser, run, cli }) => {
   const id = "R1069";
-  const name = `rp-demoted-${Date.now()}`;
-  const password = "rp-demoted-e2e-password";
-  await ttp(run.databaseUrl, ["user", "add", name, "--role", "admin", "--password-stdin"], password);
   await cli.setState(id, "disabled", ["--reason", "before the demotion"]);
-  // Signed out (the default context is admin's): this user signs in through the form.
-  const context = await browser.newContext({ baseURL: run.baseURL, storageState: { cookies: [], origins: [] } });
   try {
-    const page = await context.newPage();
-    const login = new LoginPage(page);
-    await login.goto(`/rules/${id}`);
-    await login.signIn(name, password);
-    const rule = new RulePage(page);
-    await expect(rule.field("State")).toHaveText(/^disabled/);
-    await expect(rule.field("Reason")).toHaveText("before the demotion");
+    await withTemporaryAdmin(browser, run, "rp-demoted", `/rules/${id}`, async (page, user) => {
+      const rule = new RulePage(page);
+      await expect(rule.field("State")).toHaveText(/^disabled/);
+      await expect(rule.field("Reason")).toHaveText("before the demotion");
 
-    // Another admin demotes this user while the page is open: the buttons are still there, the server now says no.
-    await ttp(run.databaseUrl, ["user", "role", name, "viewer"]);
-    await rule.button("Enable").click();
+      // Another admin demotes this user while the page is open: the buttons are still there, the server now says no.
+      await user.demote();
+      await rule.button("Enable").click();
 
-    await expect(rule.statePanel.getByRole("alert")).toContainText("admin");
-    await expect(rule.field("State")).toHaveText(/^disabled/);
-    await expect(rule.field("Reason")).toHaveText("before the demotion");
-    expect(await cli.state(id)).toMatchObject({ state: "disabled" });
+      await expect(rule.statePanel.getByRole("alert")).toContainText("admin");
+      await expect(rule.field("State")).toHaveText(/^disabled/);
+      await expect(rule.field("Reason")).toHaveText("before the demotion");
+      expect(await cli.state(id)).toMatchObject({ state: "disabled" });
+    });
   } finally {
-    await context.close();
     await cli.clearState(id);
   }
 });

@@ -22,7 +22,7 @@ export async function GET(request: Request): Promise<Response> {
   const { store, logger } = await getServices();
   const stillAllowed = await credentialCheck(request, "viewer");
   const url = new URL(request.url);
-  // Filesystem seqs count within one process: a reconnect there reloads instead (use-live-changes.ts).
+  // Filesystem seqs count within one process: a reconnect there reloads instead (app/_components/data/live.tsx).
   const lastSeq = store.durableFeed ? (parseSeq(request.headers.get("last-event-id")) ?? parseSeq(url.searchParams.get("from"))) : null;
   const hub = liveHub(store, logger);
   const abort = new AbortController();
@@ -69,7 +69,7 @@ export async function GET(request: Request): Promise<Response> {
           stillAllowed().then(
             (ok) => {
               if (ok) return;
-              // The browser's EventSource reconnects and gets 401; the page then finds it is signed out (use-live-changes.ts).
+              // The browser's EventSource reconnects and gets 401; the page then finds it is signed out (app/_components/data/live.tsx).
               logger.info("live updates stream closed: its credential is no longer valid");
               finish();
             },
