@@ -416,6 +416,8 @@ export class Engine {
         if (plan.until !== Infinity) expired = (nowMs ?? this.clock()) >= plan.until;
         if (plan.disabled && !expired) continue;
         if (plan.identity && (event.identity_uuid === undefined || event.identity_uuid === null)) continue;
+        const gate = plan.prepared.gate;
+        if (gate !== null && !anyPresent(event.payload, gate)) continue;
         const outcome = this.outcomeOf(plan, event.payload);
         if (outcome === null || outcome === SKIP) continue;
         if (tags === null) {
@@ -703,6 +705,15 @@ class EvalContext implements AnalyzerContext {
     this.body = body;
     return body;
   }
+}
+
+/** Whether one of the fields is set (not undefined or null); none is an Object.prototype name. */
+function anyPresent(payload: Readonly<Record<string, unknown>>, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const v = payload[keys[i] as string];
+    if (v !== undefined && v !== null) return true;
+  }
+  return false;
 }
 
 function analyzerPlanFor(rule: CompiledRule): AnalyzerPlan | null {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { behavioralSpecs } from "../../rules/analyzers/behavioral";
-import { behavioralAnalyzers, findCryptoAddress } from "./behavioral";
+import { behavioralAnalyzers, findCryptoAddress, hasAsciiWordRun } from "./behavioral";
 import { testContext } from "./testing/context";
 import { SKIP, type AnalyzerOutcome, type Payload } from "./types";
 
@@ -173,6 +173,22 @@ const XMR = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb
 const KEYWORDS = ["bitcoin", "btc", "monero", "ransom", "decrypt"];
 
 describe("BTC/XMR address search (§3.6)", () => {
+  it("rules texts out by their longest ASCII word run as a regex would (the ransom note's pre-check)", () => {
+    // Seeded texts of words, separators and non-ASCII letters, every length and run limit near the probes.
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const units = ["a", "Z", "9", "_", " ", "-", "é", "\u0661", ".", "bc1", "x".repeat(13), "y".repeat(14)];
+    for (let k = 0; k < 3000; k++) {
+      let text = "";
+      for (let n = rnd(40); n > 0; n--) text += units[rnd(units.length)];
+      for (const min of [1, 2, 5, 13, 14, 15]) {
+        expect(hasAsciiWordRun(text, min), `${JSON.stringify(text)} min ${min}`).toBe(new RegExp(`[A-Za-z0-9_]{${min}}`).test(text));
+      }
+    }
+    expect(hasAsciiWordRun(`send 0.5 BTC to ${BTC} now`, 14)).toBe(true);
+    expect(hasAsciiWordRun("pay the ransom to decrypt your files", 14)).toBe(false);
+  });
+
   it("finds addresses delimited by Python-Unicode word boundaries", () => {
     expect(findCryptoAddress(`send 0.5 BTC to ${BTC} to decrypt`)).toBe(BTC);
     expect(findCryptoAddress(`(${BTC}).`)).toBe(BTC);

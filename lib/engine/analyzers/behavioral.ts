@@ -98,6 +98,28 @@ function wordUnits(text: string, i: number): number {
   return known === 1 ? 1 : 0;
 }
 
+/**
+ * Whether text holds `min` consecutive ASCII word characters — necessary for any address, whose
+ * characters are all ASCII. Each window of `min` characters is read from its end back to its first
+ * non-word character, and the next window starts after that character (no run of `min` can
+ * contain it): prose is ruled out reading a fraction of its characters, and no character is read
+ * more than twice.
+ */
+export function hasAsciiWordRun(text: string, min: number): boolean {
+  const len = text.length;
+  let i = 0;
+  while (i + min <= len) {
+    let j = i + min - 1;
+    for (; j >= i; j--) {
+      const c = text.charCodeAt(j);
+      if (c >= 128 || ASCII_WORD[c] !== 1) break;
+    }
+    if (j < i) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
 /** The first BTC address in text order, else the first XMR address, else null. */
 export function findCryptoAddress(text: string): string | null {
   let firstXmr: string | null = null;
@@ -150,15 +172,23 @@ const ransomNote: Analyzer<z.output<typeof ransomNoteParams>, RansomConfig> = {
     const text = pyOr3(own(payload, "body_text"), own(payload, "note_text"), "");
     if (typeof text !== "string") return SKIP;
     if (text === "") return null;
+    // Both conditions are pure, so the cheaper one goes first: the address search, ruled out in
+    // most texts without lowering them (the keyword search lowers the text and scans it once per
+    // keyword).
+    let address: string | null = null;
+    if (config.requireAddress) {
+      // Every address holds a 1, 3 or 4 (its first character, or bc1's): a native search rules
+      // out most prose before the run scan.
+      if (!(text.includes("1") || text.includes("3") || text.includes("4")) || !hasAsciiWordRun(text, BTC_MIN)) return null;
+      address = findCryptoAddress(text);
+      if (address === null) return null;
+    }
     const lower = lowerOnce(ctx, text);
     const hits: string[] = [];
     for (const k of config.keywords) if (lower.includes(k.lower)) hits.push(k.spelling);
     if (hits.length === 0) return null;
-    if (!config.requireAddress) return fire(ctx, { matched_keywords: hits });
-    const address = findCryptoAddress(text);
-    if (address === null) return null;
     // An XMR address is reported under btc_address too, as upstream does.
-    return fire(ctx, { matched_keywords: hits, btc_address: address });
+    return address === null ? fire(ctx, { matched_keywords: hits }) : fire(ctx, { matched_keywords: hits, btc_address: address });
   },
 };
 

@@ -97,6 +97,28 @@ describe("dom, host, base64 helpers", () => {
     expect(base64RunBytes(`${a32}\n${"C".repeat(64)}`, 40)).toBe(48);
   });
 
+  it("finds the same run as a left-to-right regex search, on seeded texts", () => {
+    // The reference: every match of the spec's expression in order, decoded by the padding rules above.
+    const reference = (text: string, minBytes: number): number => {
+      for (const m of text.matchAll(/([A-Za-z0-9+/]{32,})(={0,2})/g)) {
+        const n = (m[1] as string).length;
+        const p = (m[2] as string).length;
+        const r = n % 4;
+        const decoded = r === 0 ? (3 * n) / 4 : r === 2 && p === 2 ? (3 * (n - 2)) / 4 + 1 : r === 3 && p === 1 ? (3 * (n - 3)) / 4 + 2 : -1;
+        if (decoded >= 0 && decoded >= minBytes) return decoded;
+      }
+      return -1;
+    };
+    let seed = 11;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const units = ["A", "z", "9", "+", "/", "=", " ", "-", "é", "word ", "B".repeat(29), "C".repeat(31), "D".repeat(33), "E".repeat(39), "F".repeat(41)];
+    for (let k = 0; k < 3000; k++) {
+      let text = "";
+      for (let n = rnd(30); n > 0; n--) text += units[rnd(units.length)];
+      for (const min of [1, 24, 25, 30]) expect(base64RunBytes(text, min), `${JSON.stringify(text)} min ${min}`).toBe(reference(text, min));
+    }
+  });
+
   it("scans a large non-base64 text in linear time", () => {
     const text = "A".repeat(31).concat("-").repeat(200_000);
     const t0 = performance.now();

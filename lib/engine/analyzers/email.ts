@@ -212,25 +212,25 @@ function isB64(c: number): boolean {
  */
 export function base64RunBytes(text: string, minBytes: number): number {
   const len = text.length;
-  // Invariant: no run of the alphabet starts before i (text[i - 1] is outside it, or i = 0).
+  // A run decodes to at most 3n/4 bytes, so only runs of at least `w` characters can qualify:
+  // shorter ones (accepted or not) are skipped like non-members without being read.
+  const w = Math.max(32, Math.ceil((4 * minBytes) / 3));
+  // Invariant: the runs before i are done, and text[i - 1] or text[i] is outside the alphabet (or
+  // i = 0), so a window of w members that starts at i or later starts a run. Each window is read
+  // from its end back to its first character outside the alphabet, and the next window starts
+  // after it (prose has a space every few characters, so most of the text is never read).
   let i = 0;
-  while (i + 32 <= len) {
-    // A run of ≥ 32 starting in [i, i + 31] covers i + 31: when that character is outside the
-    // alphabet, skip the whole window (prose has a space every few characters).
-    const probe = i + 31;
-    if (!isB64(text.charCodeAt(probe))) {
-      i = probe + 1;
+  while (i + w <= len) {
+    let k = i + w - 1;
+    while (k >= i && isB64(text.charCodeAt(k))) k--;
+    if (k >= i) {
+      i = k + 1;
       continue;
     }
-    let start = probe;
-    while (start > i && isB64(text.charCodeAt(start - 1))) start--;
-    let j = probe + 1;
+    const start = i;
+    let j = i + w;
     while (j < len && isB64(text.charCodeAt(j))) j++;
     const n = j - start;
-    if (n < 32) {
-      i = j;
-      continue;
-    }
     let p = 0;
     while (p < 2 && j + p < len && text.charCodeAt(j + p) === 61) p++;
     let decoded = -1;

@@ -21,7 +21,8 @@ const ANALYZERS = new Map<string, AnyAnalyzer>(
 /**
  * Adds a kind (its parameter schema and its predicate) to the registry: the extension point for a
  * site's own analyzers, and how the tests exercise failure containment. Rules compiled before the
- * call keep their previous resolution until reinstalled.
+ * call keep their previous resolution until reinstalled. The spec's `reads` must name every field
+ * the predicate reads (the engine skips it when none is set), or be empty.
  */
 export function registerAnalyzer(spec: AnalyzerSpec, analyzer: AnyAnalyzer): void {
   if (spec.kind !== analyzer.kind) throw new Error(`registerAnalyzer: spec ${spec.kind} and analyzer ${analyzer.kind} differ`);
@@ -48,6 +49,12 @@ export function familyRank(kind: string): number {
 export interface PreparedAnalyzer {
   readonly analyzer: AnyAnalyzer;
   readonly config: unknown;
+  /**
+   * The payload fields the kind reads (its spec's `reads`), or null when it declares none. A
+   * predicate never fires nor skips when every one of them is absent or null (index.test.ts
+   * checks this for every kind), so the engine does not call it for such an event.
+   */
+  readonly gate: readonly string[] | null;
 }
 
 const prepared = new WeakMap<object, PreparedAnalyzer | null>();
@@ -68,7 +75,7 @@ export function prepareAnalyzer(match: { readonly kind: string; readonly params:
     const parsed = spec.params.safeParse(match.params);
     if (parsed.success) {
       try {
-        result = { analyzer, config: analyzer.prepare(parsed.data as never) };
+        result = { analyzer, config: analyzer.prepare(parsed.data as never), gate: spec.reads.length > 0 ? spec.reads : null };
       } catch {
         result = null; // a parameter the schema let through but the predicate cannot use: never fires
       }
