@@ -4,7 +4,6 @@
 import { hash } from "node:crypto";
 import {
   ATTACHMENT_TRIGGERS,
-  MASQUERADE_SIGNALS,
   type BecParams,
   type EncodedPayloadParams,
   type IdnUrlParams,
@@ -335,15 +334,14 @@ const senderMasquerade: Analyzer<SenderMasqueradeParams, { readonly signals: Rea
     const from = dom(fromRaw);
     const returnPath = dom(returnPathRaw);
     const mailFrom = dom(mailFromRaw);
-    // dom() === "" is present here: "x@" against "evil.example" is a mismatch (§3.3).
-    const hold: Record<(typeof MASQUERADE_SIGNALS)[number], boolean> = {
-      from_returnpath_mismatch: from !== null && returnPath !== null && from !== returnPath,
-      from_mailfrom_mismatch: from !== null && mailFrom !== null && from !== mailFrom,
-      dkim_fail: dkim === false,
-      spf_fail: spf === false,
-    };
-    const matched = MASQUERADE_SIGNALS.filter((s) => on.has(s) && hold[s]);
-    if (matched.length === 0) {
+    // dom() === "" is present here: "x@" against "evil.example" is a mismatch (§3.3). Matched
+    // signals in MASQUERADE_SIGNALS order, the array only allocated when one holds.
+    let matched: string[] | null = null;
+    if (from !== null && returnPath !== null && from !== returnPath && on.has("from_returnpath_mismatch")) matched = ["from_returnpath_mismatch"];
+    if (from !== null && mailFrom !== null && from !== mailFrom && on.has("from_mailfrom_mismatch")) (matched ??= []).push("from_mailfrom_mismatch");
+    if (dkim === false && on.has("dkim_fail")) (matched ??= []).push("dkim_fail");
+    if (spf === false && on.has("spf_fail")) (matched ??= []).push("spf_fail");
+    if (matched === null) {
       const domainIll = (on.has("from_returnpath_mismatch") || on.has("from_mailfrom_mismatch")) && illTyped(fromRaw, isStr);
       const ill =
         domainIll ||
