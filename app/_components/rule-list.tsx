@@ -35,6 +35,12 @@ export function RuleList(props: RuleListProps) {
   const descriptions = useDescriptionsQuery(rules.isSuccess);
   const [filters, setFilters] = useState(props.initialFilters);
   const [dialog, setDialog] = useState<StateDialogTarget | null>(null);
+  // The dialog is mounted when first opened: until then nothing of it is drawn, hydrated or redrawn every second.
+  const [dialogUsed, setDialogUsed] = useState(false);
+  const openDialog = useCallback((target: StateDialogTarget) => {
+    setDialogUsed(true);
+    setDialog(target);
+  }, []);
   const [rowErrors, setRowErrors] = useState<ReadonlyMap<string, string>>(new Map());
   const [bulkIds, setBulkIds] = useState<string[]>([]);
   const [bulkStatus, setBulkStatus] = useState<string | null>(null);
@@ -47,17 +53,20 @@ export function RuleList(props: RuleListProps) {
   const names = useMemo(() => rules.data?.names ?? {}, [rules.data]);
   const ids = useMemo(() => new Set(all.map((r) => r.ruleId)), [all]);
   // Search texts per row object (a new cache when the names or descriptions change): a state change
-  // replaces one row, so only its text is made again.
+  // replaces one row, so only its text is made again. None is made before there is something to search
+  // for (10,000 texts would delay the first rows on screen).
   const textCache = useMemo(() => new WeakMap<RuleRow, string>(), [names, descriptions.data]);
+  const searching = filters.q.trim() !== "";
   const texts = useMemo(() => {
     const out = new Map<string, string>();
+    if (!searching) return out;
     for (const r of all) {
       let t = textCache.get(r);
       if (t === undefined) textCache.set(r, (t = searchText(r, names, descriptions.data?.[r.ruleId])));
       out.set(r.ruleId, t);
     }
     return out;
-  }, [all, names, descriptions.data, textCache]);
+  }, [searching, all, names, descriptions.data, textCache]);
   // Expiry changes membership at most once a second; filtering 10,000 rows takes a few ms.
   const visible = useMemo(() => applyFilters(all, texts, filters, now), [all, texts, filters, now]);
   const exists = useCallback((id: string) => ids.has(id), [ids]);
@@ -139,7 +148,7 @@ export function RuleList(props: RuleListProps) {
   function openBulk(mode: "disabled" | "clipped") {
     const chosen = [...selection.selected];
     setBulkIds(chosen);
-    setDialog({ ruleId: "", ruleName: describeIds(chosen), mode, confidenceMax: null, count: chosen.length });
+    openDialog({ ruleId: "", ruleName: describeIds(chosen), mode, confidenceMax: null, count: chosen.length });
   }
 
   function submitBulk(input: StateFormInput) {
@@ -186,10 +195,10 @@ export function RuleList(props: RuleListProps) {
         selection={selection}
         busy={busy}
         errors={rowErrors}
-        onDialog={setDialog}
+        onDialog={openDialog}
         onEnable={(ruleId) => void changeState({ kind: "clear", ruleId })}
       />
-      {props.isAdmin && (
+      {props.isAdmin && dialogUsed && (
         <StateDialog
           target={dialog}
           requireReason={props.requireReason}

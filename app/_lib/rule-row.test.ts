@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RuleState } from "../../lib/state/semantics";
-import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, fromCompactRow, searchText, toCompactRow, type RuleRow } from "./rule-row";
+import { applyFilters, effectiveAt, EMPTY_FILTERS, filtersFromParams, filtersToQuery, fromCompactRows, searchText, toCompactRows, type RuleRow } from "./rule-row";
 
 const NOW = Date.parse("2026-11-29T10:00:00Z");
 const ENABLED: RuleState = { state: "enabled", confidence_max: null, expires_at: null, reason: null, set_by: null, set_at: null };
@@ -56,6 +56,13 @@ describe("rule list filtering", () => {
     expect(applyFilters(rows, texts, { ...EMPTY_FILTERS, state: "disabled" }, Date.parse("2026-11-29T10:30:00Z")).map((r) => r.ruleId)).toEqual(["R3"]);
   });
 
+  it("sorts rows that arrive out of order and keeps rows already in order", () => {
+    const ids = (rows: RuleRow[], sort: (typeof EMPTY_FILTERS)["sort"]) => applyFilters(rows, new Map(), { ...EMPTY_FILTERS, sort }, NOW).map((r) => r.ruleId);
+    expect(ids([row("R2"), row("R10"), row("R1")], "id")).toEqual(["R1", "R10", "R2"]);
+    expect(ids([row("R1"), row("R10"), row("R2")], "id")).toEqual(["R1", "R10", "R2"]);
+    expect(ids([row("A", { name: "b" }), row("B", { name: "a" })], "name")).toEqual(["B", "A"]);
+  });
+
   it("round-trips filters through the URL and drops unknown values", () => {
     const f = { ...EMPTY_FILTERS, q: "ssh key", state: "clipped" as const, within: "24h", sort: "name" as const };
     const back = filtersFromParams(new URLSearchParams(filtersToQuery(f).slice(1)));
@@ -66,7 +73,7 @@ describe("rule list filtering", () => {
 });
 
 describe("compact rows (/api/rules/rows)", () => {
-  it("round-trips a row with several mappings and a set state, and a row in the default state", () => {
+  it("round-trips rows with several mappings and a set state, and a row in the default state", () => {
     const full = row("R7", {
       emits: [
         { tactic: "TA0007", technique: "T1082", sub: null, confidence: 0.5 },
@@ -76,13 +83,22 @@ describe("compact rows (/api/rules/rows)", () => {
       state: { state: "clipped", confidence_max: 0.3, expires_at: "2026-11-30T00:00:00Z", reason: "noisy", set_by: "ana", set_at: "2026-11-29T09:00:00Z" },
       updatedBy: "ana",
     });
-    expect(fromCompactRow(toCompactRow(full))).toEqual(full);
-    expect(fromCompactRow(toCompactRow(row("R8")))).toEqual(row("R8"));
-    expect(toCompactRow(row("R8"))[5]).toBe(0);
+    const rows = [full, row("R8"), row("R9", { origin: "dashboard", kinds: [], emits: [] })];
+    const payload = JSON.parse(JSON.stringify(toCompactRows(rows))) as ReturnType<typeof toCompactRows>;
+    expect(fromCompactRows(payload)).toEqual(rows);
+    expect(payload.rows[1]?.[5]).toBe(0);
+    // Each recurring string once in the table.
+    expect(payload.strings.filter((s) => s === "command")).toHaveLength(1);
+    expect(payload.strings.filter((s) => s === "TA0007")).toHaveLength(1);
   });
 
-  it("is smaller than the row as JSON", () => {
-    const r = row("R9");
-    expect(JSON.stringify(toCompactRow(r)).length).toBeLessThan(JSON.stringify(r).length / 2);
+  it("refuses an index outside the string table", () => {
+    const payload = toCompactRows([row("R1")]);
+    expect(() => fromCompactRows({ ...payload, strings: payload.strings.slice(0, 1) })).toThrow(/no string/);
+  });
+
+  it("is smaller than the rows as JSON", () => {
+    const rows = Array.from({ length: 100 }, (_, i) => row(`R${i}`));
+    expect(JSON.stringify(toCompactRows(rows)).length).toBeLessThan(JSON.stringify(rows).length / 2);
   });
 });

@@ -4,7 +4,7 @@ import { parseDurationMs } from "../../../lib/state/durations";
 import { defaultState, type RuleState } from "../../../lib/state/semantics";
 import { bulkClearRuleStateAction, bulkSetRuleStateAction } from "../../_actions/bulk";
 import { clearRuleStateAction, setRuleStateAction, type StateFormInput } from "../../_actions/rule-state";
-import { fromCompactRow, ROWS_URL, type RowsPayload } from "../../_lib/rule-row";
+import { fromCompactRows, ROWS_URL, type RowsPayload } from "../../_lib/rule-row";
 import type { ActionResult } from "../../_server/action-result";
 import { useLiveConnection, type LiveConnection } from "./live";
 import { queryKeys } from "./query-keys";
@@ -31,14 +31,19 @@ export async function fetchRules(conn: LiveConnection, signal?: AbortSignal): Pr
     throw new Error(typeof body?.detail === "string" ? body.detail : `Reading the rules failed: the server answered ${res.status}.`);
   }
   const payload = (await res.json()) as RowsPayload;
-  const data: RulesData = { rows: payload.rows.map(fromCompactRow), names: payload.names };
+  const data: RulesData = { rows: fromCompactRows(payload), names: payload.names };
   const missed = conn.since(mark);
   return missed ? applyLiveToRules(data, missed) : data;
 }
 
 export function useRulesQuery() {
   const conn = useLiveConnection();
-  return useQuery({ queryKey: queryKeys.rules(), queryFn: ({ signal }) => fetchRules(conn, signal) });
+  const client = useQueryClient();
+  const options = { queryKey: queryKeys.rules(), queryFn: ({ signal }: { signal: AbortSignal }) => fetchRules(conn, signal) };
+  // Asked for while the page hydrates (as usePrefetchQuery does, in the browser only), not after: the
+  // preloaded answer is read and parsed in the gaps of hydration instead of after it.
+  if (typeof window !== "undefined" && client.getQueryState(options.queryKey) === undefined) void client.prefetchQuery(options);
+  return useQuery(options);
 }
 
 /** rule id → description, for the search (most of a rule's text: fetched after the rows). */

@@ -1,7 +1,7 @@
 "use client";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { effectiveAt, type AttackNames, type ListFilters, type RuleRow } from "../../_lib/rule-row";
 import styles from "../rule-list.module.css";
 import { StateChip, timeLeft } from "../state-chip";
@@ -9,6 +9,8 @@ import type { StateDialogTarget } from "../state-dialog";
 import type { Selection } from "./use-selection";
 
 const ROW_HEIGHT = 44;
+/** Rows drawn beyond the visible ones (ahead of scrolling). */
+const OVERSCAN = 12;
 
 const COLUMNS: { label: string; sort?: ListFilters["sort"] }[] = [
   { label: "ID", sort: "id" },
@@ -47,7 +49,19 @@ export function RuleGrid(props: GridProps) {
   const { rows, names, now, isAdmin, selection } = props;
   const rowClass = `grid-row ${styles.row}${isAdmin ? ` ${styles.selectable}` : ""}`;
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  // The first rows on screen come first: the rows beyond them follow once those are painted.
+  const [overscan, setOverscan] = useState(0);
+  const hasRows = rows.length > 0;
+  useEffect(() => {
+    if (!hasRows) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setOverscan(OVERSCAN), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [hasRows]);
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan });
   const headCheckbox = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (headCheckbox.current) headCheckbox.current.indeterminate = selection.visibleSelected > 0 && !selection.allVisibleSelected;
@@ -116,7 +130,10 @@ export function RuleGrid(props: GridProps) {
                       onChange={(e) => selection.toggleRow(row.ruleId, e.target.checked, (e.nativeEvent as MouseEvent).shiftKey === true)}
                     />
                   )}
-                  <Link href={`/rules/${row.ruleId}`}>{row.ruleId}</Link>
+                  {/* Not prefetched: every row scrolled past would have the server render its rule page. */}
+                  <Link href={`/rules/${row.ruleId}`} prefetch={false}>
+                    {row.ruleId}
+                  </Link>
                 </div>
                 <Truncated text={row.name} title={description ? `${row.name}\n\n${description}` : row.name} />
                 <div role="cell" className="ellipsis">

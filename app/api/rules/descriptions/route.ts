@@ -1,5 +1,5 @@
-import { descriptionsOf } from "../../../_lib/rule-row-server";
 import { apiRoute } from "../../../_server/http";
+import { jsonResponse, ruleListBodies } from "../../../_server/rule-list-payload";
 import { getServices } from "../../../_server/services";
 
 export const dynamic = "force-dynamic";
@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 export function GET(request: Request): Promise<Response> {
   return apiRoute(request, "viewer", "Listing rule descriptions", async () => {
     const { store } = await getServices();
-    return Response.json(descriptionsOf(await store.listRules()), { headers: { "cache-control": "private, no-store" } });
+    return jsonResponse((await ruleListBodies(store)).descriptions);
   });
 }

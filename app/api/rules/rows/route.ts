@@ -1,7 +1,5 @@
-import { toCompactRow, type RowsPayload } from "../../../_lib/rule-row";
-import { attackNamesFor, toRuleRow } from "../../../_lib/rule-row-server";
-import { liveCursor } from "../../../_server/live";
 import { apiRoute } from "../../../_server/http";
+import { jsonResponse, ruleListBodies } from "../../../_server/rule-list-payload";
 import { getServices } from "../../../_server/services";
 
 export const dynamic = "force-dynamic";
@@ -10,10 +8,6 @@ export const dynamic = "force-dynamic";
 export function GET(request: Request): Promise<Response> {
   return apiRoute(request, "viewer", "Listing rules", async () => {
     const { store } = await getServices();
-    // The cursor is read before the rows so the live stream's later changes can be re-applied on top.
-    const seq = await liveCursor(store);
-    const rows = (await store.listRules()).map(toRuleRow);
-    const payload: RowsPayload = { seq, rows: rows.map(toCompactRow), names: attackNamesFor(rows) };
-    return Response.json(payload, { headers: { "cache-control": "private, no-store" } });
+    return jsonResponse((await ruleListBodies(store)).rows);
   });
 }
