@@ -75,7 +75,13 @@ async function openRules(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-/** (1) navigation start → first row visible with a clickable button, in fresh contexts (cold browser cache). */
+/**
+ * (1) navigation start → first row painted with its buttons, in fresh contexts (cold browser
+ * cache). Rows render only once the client has hydrated and holds the rows, so a row with buttons
+ * is a working row. Timed in the page (a MutationObserver, then the next frame's paint) — the
+ * figure; Playwright then checks that its Disable button is actionable (untimed: its actionability
+ * polls wait 0, 20, 50, 100, 100 and then 500 ms, so its wall time comes in steps; printed too).
+ */
 async function measureLoad(
   browser: Browser,
   baseURL: string,
@@ -89,13 +95,16 @@ async function measureLoad(
   let htmlBytes = 0;
   for (let i = 0; i <= runs; i++) {
     const context = await browser.newContext({ baseURL, storageState: state });
-    // In-page time of the first row carrying buttons (rows only render once the client has hydrated).
+    // In-page time of the first row carrying buttons (rows only render once the client has hydrated),
+    // taken after the frame that shows it has been painted (a task queued from its animation frame).
     await context.addInitScript(() => {
       const w = window as unknown as { __firstRowAt?: number };
+      let seen = false;
       const mo = new MutationObserver(() => {
-        if (w.__firstRowAt === undefined && document.querySelector('[role="table"] [role="row"] [role="cell"] button')) {
-          w.__firstRowAt = performance.now();
+        if (!seen && document.querySelector('[role="table"] [role="row"] [role="cell"] button')) {
+          seen = true;
           mo.disconnect();
+          requestAnimationFrame(() => setTimeout(() => (w.__firstRowAt = performance.now()), 0));
         }
       });
       mo.observe(document, { subtree: true, childList: true });
@@ -105,7 +114,12 @@ async function measureLoad(
     await page.goto("/rules", { waitUntil: "commit" });
     await page.getByRole("table", { name: "Rules" }).getByRole("row").nth(1).getByRole("button", { name: "Disable" }).click({ trial: true });
     const t1 = performance.now();
-    const firstRowAt = await page.evaluate(() => (window as unknown as { __firstRowAt?: number }).__firstRowAt ?? Number.NaN);
+    const firstRowAt = await page.evaluate(async () => {
+      const w = window as unknown as { __firstRowAt?: number };
+      // The paint stamp lands one frame after the row appeared.
+      for (let i = 0; i < 100 && w.__firstRowAt === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      return w.__firstRowAt ?? Number.NaN;
+    });
     const nav = await page.evaluate(() => {
       const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
       return { bytes: n?.decodedBodySize ?? 0, responseStart: n?.responseStart ?? Number.NaN, responseEnd: n?.responseEnd ?? Number.NaN };
@@ -279,10 +293,10 @@ export async function benchUi(options: { rules?: number } = {}): Promise<Record<
 
     const load = await measureLoad(browser, server.baseURL, state, 5);
     results.load = line(
-      `(1) /rules interactive (${ruleCount} rules; first row visible, its Disable clickable), from navigation start`,
-      load.wall,
+      `(1) /rules interactive (${ruleCount} rules; navigation start → first row painted with its buttons, timed in the page; its Disable then checked actionable)`,
+      load.inPage,
       1000,
-      `; in page: first byte ${ms(median(load.firstByte))}, last byte ${ms(median(load.lastByte))}, first row with buttons ${ms(median(load.inPage))} after navigation start; HTML document ${(load.htmlBytes / 1024).toFixed(1)} KiB (target ≤ 1 MB)`,
+      `; first byte ${ms(median(load.firstByte))}, last byte ${ms(median(load.lastByte))}; Playwright saw the button actionable after ${ms(median(load.wall))} (median; its polling steps included); HTML document ${(load.htmlBytes / 1024).toFixed(1)} KiB (target ≤ 1 MB)`,
     );
 
     const js = await measureFirstLoadJs(browser, server.baseURL, state);
