@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ValidationIssue } from "../errors";
 import { compileFromDefinition } from "./definition";
-import { collectRuleFiles, parseRuleFile, readRuleFiles, validateRuleFiles, type LoadedRuleFiles, type ParsedRuleFile, type RuleFile } from "./rule-files";
+import { collectRuleFiles, listRuleFiles, parseRuleFile, readRuleFileTexts, validateRuleFiles, type LoadedRuleFiles, type ParsedRuleFile, type RuleFile } from "./rule-files";
 
 /** A chunk of files for a loading thread. */
 export interface LoadJob {
@@ -23,19 +23,31 @@ export interface LoadPoolOptions {
   threads?: number;
   /** Fewer files than this are validated in-process (a thread's start-up costs ~100 ms); default 1000. */
   minFiles?: number;
-  /** Files per job; default 250. */
+  /** Files per job; default 125. */
   chunk?: number;
   /** Filled in: jobs validated by a thread and in-process. */
   stats?: { threadJobs: number; mainJobs: number };
 }
 
+/** Jobs sent to a thread ahead of its answers, so that it never waits for the main thread to finish a job of its own. */
+const IN_FLIGHT = 2;
+
 export function defaultLoadThreads(): number {
   return Math.max(0, Math.min(3, availableParallelism() - 1));
 }
 
-/** loadRulesDir with the validation spread over threads when there are thousands of files (same result). */
+/**
+ * loadRulesDir with the validation spread over threads when there are thousands of files (same
+ * result). The threads start before the files are read, so their start-up overlaps the reading.
+ */
 export async function loadRulesDirInThreads(dir: string, options: LoadPoolOptions = {}): Promise<LoadedRuleFiles> {
-  return validateRuleFilesInThreads(await readRuleFiles(dir), options);
+  const paths = await listRuleFiles(dir);
+  const workers = startThreads(paths.length, options);
+  try {
+    return await validateWithThreads(readRuleFileTexts(paths), workers, options);
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
 }
 
 /** This module's own TypeScript file when it runs from source (tsx, vitest), else null. */
@@ -54,6 +66,15 @@ function spawnLoadThread(): Worker {
   return new Worker(new URL("./load-thread.ts", import.meta.url));
 }
 
+/** The loading threads for `fileCount` files: none under minFiles, or when a single job would hold them all. */
+function startThreads(fileCount: number, options: LoadPoolOptions): Worker[] {
+  const threads = options.threads ?? defaultLoadThreads();
+  if (threads < 1 || fileCount < (options.minFiles ?? 1000) || fileCount <= chunkSize(options)) return [];
+  return Array.from({ length: threads }, spawnLoadThread);
+}
+
+const chunkSize = (options: LoadPoolOptions): number => Math.max(1, options.chunk ?? 125);
+
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -64,9 +85,17 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * fails is validated in-process.
  */
 export async function validateRuleFilesInThreads(files: RuleFile[], options: LoadPoolOptions = {}): Promise<LoadedRuleFiles> {
-  const threads = options.threads ?? defaultLoadThreads();
-  if (threads < 1 || files.length < (options.minFiles ?? 1000)) return validateRuleFiles(files);
-  const size = Math.max(1, options.chunk ?? 250);
+  const workers = startThreads(files.length, options);
+  try {
+    return await validateWithThreads(files, workers, options);
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+}
+
+async function validateWithThreads(files: RuleFile[], workers: readonly Worker[], options: LoadPoolOptions): Promise<LoadedRuleFiles> {
+  if (workers.length === 0) return validateRuleFiles(files);
+  const size = chunkSize(options);
   const jobs: LoadJob[] = [];
   for (let start = 0; start < files.length; start += size) jobs.push({ id: jobs.length, files: files.slice(start, start + size) });
   const done: (ParsedRuleFile[] | undefined)[] = new Array(jobs.length);
@@ -77,29 +106,33 @@ export async function validateRuleFilesInThreads(files: RuleFile[], options: Loa
     stats.mainJobs++;
   };
 
-  const workers: Worker[] = [];
-  const running = new Set<Promise<void>>();
-  for (let i = 0; i < threads && jobs.length > 1; i++) {
-    const worker = spawnLoadThread();
-    workers.push(worker);
-    running.add(
+  const running = workers.map(
+    (worker) =>
       new Promise<void>((resolve) => {
-        let current: LoadJob | undefined;
+        // Jobs sent and not yet answered, oldest first (a thread answers in order).
+        const sent: LoadJob[] = [];
+        let failed = false;
         const give = (): void => {
-          current = jobs[next++];
-          if (current) worker.postMessage(current);
-          else resolve();
+          while (!failed && sent.length < IN_FLIGHT) {
+            const job = jobs[next++];
+            if (!job) break;
+            sent.push(job);
+            worker.postMessage(job);
+          }
+          if (sent.length === 0) resolve();
         };
         const fail = (): void => {
-          // Validated in-process below; this thread takes no more work.
-          if (current) inProcess(current);
-          current = undefined;
+          if (failed) return;
+          // Validated in-process; this thread takes no more work.
+          failed = true;
+          for (const job of sent.splice(0)) inProcess(job);
           resolve();
         };
         worker.on("message", (reply: LoadReply) => {
-          const job = current;
-          if (!job || reply.id !== job.id) return;
+          const job = sent[0];
+          if (failed || !job || reply.id !== job.id) return;
           if (!reply.ok) return fail();
+          sent.shift();
           done[job.id] = job.files.map((file, k) => {
             const r = reply.results[k];
             const rule = r?.definition ? compileFromDefinition(r.definition, file.text) : null;
@@ -114,18 +147,13 @@ export async function validateRuleFilesInThreads(files: RuleFile[], options: Loa
         worker.once("exit", fail);
         give();
       }),
-    );
+  );
+  // The main thread takes jobs too, yielding between them so the threads' answers are taken in.
+  for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+    inProcess(job);
+    await nextTurn();
   }
-  try {
-    // The main thread takes jobs too, yielding between them so the threads' answers are taken in.
-    for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-      inProcess(job);
-      await nextTurn();
-    }
-    await Promise.all(running);
-  } finally {
-    for (const w of workers) void w.terminate();
-  }
+  await Promise.all(running);
   const parsed: ParsedRuleFile[] = [];
   for (const [i, d] of done.entries()) {
     const job = jobs[i] as LoadJob;
