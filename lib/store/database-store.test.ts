@@ -182,6 +182,28 @@ describe("DatabaseRuleStore on in-memory SQLite", () => {
     expect((await waiting).done).toBe(true);
     await fromNow.return?.();
   });
+
+  it("with no subscriber and no expiry the hub skips what was written; a later subscriber gets each later change once, before the write returns", async () => {
+    const store = open({ expiry: false });
+    for (let i = 1; i <= 5; i++) await store.upsertRule(validRuleYaml(`R${i}`), { actor: "a" });
+    const live = store.subscribeChanges();
+    const got: RuleChange[] = [];
+    const reader = (async () => {
+      for await (const e of live) {
+        if (e.kind === "resync") continue;
+        got.push(e);
+        if (got.length === 2) break;
+      }
+    })();
+    await store.setState("R2", { state: "disabled" }, "b");
+    expect(got.map((c) => c.seq)).toEqual([6]);
+    await store.setState("R3", { state: "disabled" }, "b");
+    await reader;
+    expect(got.map((c) => [c.seq, c.ruleId])).toEqual([
+      [6, "R2"],
+      [7, "R3"],
+    ]);
+  });
 });
 
 describe("DatabaseRuleStore on an SQLite file", () => {

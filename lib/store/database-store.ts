@@ -611,6 +611,17 @@ export class DatabaseRuleStore implements RuleStore {
   }
 
   private async pumpOnce(): Promise<void> {
+    if (this.hub.size === 0 && this.expiry === null) {
+      // Nobody to publish to and no expiry timer to re-arm (the CLI): move the cursor to the head
+      // instead of reading back every change (an import of 10,000 rules read 10,000 rows here). A
+      // subscriber that joined during the read finds its changes by the rows below.
+      this.feedReadCount++;
+      const head = await this.driver.read(headSeqTx);
+      if (this.hub.size === 0) {
+        if (head > this.hubCursor) this.hubCursor = head;
+        return;
+      }
+    }
     let stateMoved = false;
     for (;;) {
       const from = this.hubCursor;
