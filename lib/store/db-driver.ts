@@ -14,7 +14,7 @@ import type { Logger } from "../logger";
 import { backoffMs } from "../retry";
 import { withPgTransaction } from "../../db/pg-transaction";
 import type { DatabaseTarget } from "../../db/url";
-import type { Query, Row, Tx } from "./db-sql";
+import type { BulkInsert, Query, Row, Tx } from "./db-sql";
 
 /** application_name of the LISTEN connection (operators and tests can find it in pg_stat_activity). */
 export const PG_LISTENER_APP_NAME = "ttp-change-listener";
@@ -40,6 +40,17 @@ export interface WriteOptions {
    * change-log row (accounts, sessions) pass false so a long rule import does not hold them up.
    */
   feedLock?: boolean;
+  /**
+   * SQLite: while another connection holds the write lock, fail at once with a BusyError (cause
+   * code SQLITE_BUSY, nothing written) instead of waiting in the busy handler, which blocks the
+   * event loop. PostgreSQL: no effect.
+   */
+  noWait?: boolean;
+}
+
+export interface SqliteDriverOptions {
+  /** Pragmas run once after opening, e.g. `cache_size = -65536` (this connection only). */
+  pragmas?: readonly string[];
 }
 
 const BUSY_PG_CODES = new Set(["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"]);
@@ -67,6 +78,9 @@ export function mapDbError(err: unknown, what: string): Error {
 
 // ---------------------------------------------------------------- SQLite
 
+/** better-sqlite3 binds no booleans: 1/0 (the row itself when it holds none, the hot path of bulk inserts). */
+const sqliteParams = (row: readonly unknown[]): readonly unknown[] => (row.some((p) => typeof p === "boolean") ? row.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p)) : row);
+
 export class SqliteDriver implements DbDriver {
   readonly dialect = "sqlite" as const;
   private readonly db: Database.Database;
@@ -75,19 +89,32 @@ export class SqliteDriver implements DbDriver {
   private closed = false;
 
   /** Opens and migrates synchronously; `null` = in memory. */
-  constructor(private readonly file: string | null) {
+  constructor(
+    private readonly file: string | null,
+    options: SqliteDriverOptions = {},
+  ) {
     this.db = openSqliteDatabase(file);
+    try {
+      for (const p of options.pragmas ?? []) this.db.pragma(p);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.dataVersion = this.readDataVersion();
   }
 
   async init(): Promise<void> {}
 
-  async write<R>(body: () => Tx<R>, _options?: WriteOptions): Promise<R> {
+  async write<R>(body: () => Tx<R>, options: WriteOptions = {}): Promise<R> {
+    const timeout = options.noWait ? Number(this.db.pragma("busy_timeout", { simple: true })) : null;
+    if (timeout !== null) this.db.pragma("busy_timeout = 0");
     try {
       // BEGIN IMMEDIATE takes the write lock up front: writers are serialised across connections.
       return this.db.transaction(() => this.drive(body())).immediate();
     } catch (err) {
       throw mapDbError(err, "SQLite write");
+    } finally {
+      if (timeout !== null) this.db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
@@ -140,14 +167,22 @@ export class SqliteDriver implements DbDriver {
       stmt = this.db.prepare(q.sql);
       this.statements.set(q.sql, stmt);
     }
-    const params = q.params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+    if (q.bulk) {
+      let n = 0;
+      for (const row of q.bulk.rows) n += stmt.run(...sqliteParams(row)).changes;
+      return [{ changes: n }];
+    }
+    const params = sqliteParams(q.params);
     if (stmt.reader) return stmt.all(...params) as Row[];
-    stmt.run(...params);
-    return [];
+    const { changes } = stmt.run(...params);
+    return q.changes ? [{ changes }] : [];
   }
 }
 
 // ---------------------------------------------------------------- PostgreSQL
+
+/** Rows per `unnest` statement of a bulk insert (bounds one message's size). */
+const PG_BULK_ROWS = 2000;
 
 const pgText = new Map<string, string>();
 function toPgSql(sql: string): string {
@@ -238,10 +273,25 @@ export class PgDriver implements DbDriver {
     let step = gen.next();
     while (!step.done) {
       const q = step.value;
+      if (q.bulk) {
+        step = gen.next([{ changes: await this.bulkInsert(queryable, q.bulk) }]);
+        continue;
+      }
       const res = await queryable.query(toPgSql(q.sql), q.params);
-      step = gen.next(res.rows as Row[]);
+      step = gen.next(q.changes ? [{ changes: res.rowCount ?? 0 }] : (res.rows as Row[]));
     }
     return step.value;
+  }
+
+  private async bulkInsert(queryable: pg.Pool | pg.PoolClient, b: BulkInsert): Promise<number> {
+    const text = `INSERT INTO ${b.table} (${b.columns.join(", ")}) SELECT * FROM unnest(${b.pgTypes.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) ON CONFLICT (${b.conflict}) DO NOTHING`;
+    let n = 0;
+    for (let start = 0; start < b.rows.length; start += PG_BULK_ROWS) {
+      const part = b.rows.slice(start, start + PG_BULK_ROWS);
+      const res = await queryable.query(text, b.columns.map((_, i) => part.map((row) => row[i])));
+      n += res.rowCount ?? 0;
+    }
+    return n;
   }
 
   private async connectListener(): Promise<void> {
@@ -298,8 +348,8 @@ export class PgDriver implements DbDriver {
  * The driver for a parsed database URL: SQLite is opened and migrated here, synchronously;
  * PostgreSQL connects and migrates in init(), which the caller awaits before the first query.
  */
-export function openDriver(target: DatabaseTarget, pgOptions: Omit<PgDriverOptions, "url">): DbDriver {
-  return target.dialect === "sqlite" ? new SqliteDriver(target.memory ? null : target.path) : new PgDriver({ ...pgOptions, url: target.connectionString });
+export function openDriver(target: DatabaseTarget, pgOptions: Omit<PgDriverOptions, "url">, sqliteOptions: SqliteDriverOptions = {}): DbDriver {
+  return target.dialect === "sqlite" ? new SqliteDriver(target.memory ? null : target.path, sqliteOptions) : new PgDriver({ ...pgOptions, url: target.connectionString });
 }
 
 function refSocket(client: pg.Client, ref: boolean): void {

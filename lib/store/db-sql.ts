@@ -14,6 +14,22 @@ export interface Query {
   params: unknown[];
   /** Run only on PostgreSQL (e.g. pg_notify). */
   pgOnly?: boolean;
+  /** A write whose result is `[{ changes: n }]`: the rows it inserted, updated or deleted (see `changes`). */
+  changes?: boolean;
+  /** Set by insertOrIgnoreRows: `sql` is its single-row statement, `params` unused. */
+  bulk?: BulkInsert;
+}
+
+/** Many rows into one table, skipping rows whose `conflict` key is already stored (see insertOrIgnoreRows). */
+export interface BulkInsert {
+  table: string;
+  columns: readonly string[];
+  /** PostgreSQL element type of each column (`text`, `int4`, `float8`, `timestamptz`, …), for its arrays. */
+  pgTypes: readonly string[];
+  /** The unique column (or comma-separated columns) a duplicate is recognised by. */
+  conflict: string;
+  /** One value per column each, in `columns` order. */
+  rows: readonly (readonly unknown[])[];
 }
 
 export type Tx<R> = Generator<Query, R, Row[]>;
@@ -29,6 +45,25 @@ export function* first<T = Row>(sql: string, params: unknown[] = []): Generator<
 
 export function* run(sql: string, params: unknown[] = []): Generator<Query, void, Row[]> {
   yield { sql, params };
+}
+
+/** Runs a write (no RETURNING) and returns how many rows it inserted, updated or deleted. */
+export function* changes(sql: string, params: unknown[] = []): Generator<Query, number, Row[]> {
+  const rows = yield { sql, params, changes: true };
+  return Number(rows[0]?.changes ?? 0);
+}
+
+/**
+ * `INSERT … ON CONFLICT (conflict) DO NOTHING` of many rows; returns how many were inserted. Each
+ * executor does it its cheapest way: SQLite runs one cached single-row statement per row (a wide
+ * multi-row VALUES costs more per row there), PostgreSQL one statement per 2,000 rows with a
+ * parameter per column (`unnest` of arrays: far less parsing than thousands of placeholders).
+ */
+export function* insertOrIgnoreRows(bulk: BulkInsert): Generator<Query, number, Row[]> {
+  if (bulk.rows.length === 0) return 0;
+  const sql = `INSERT INTO ${bulk.table} (${bulk.columns.join(", ")}) VALUES (${bulk.columns.map(() => "?").join(", ")}) ON CONFLICT (${bulk.conflict}) DO NOTHING`;
+  const rows = yield { sql, params: [], changes: true, bulk };
+  return Number(rows[0]?.changes ?? 0);
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -385,7 +420,8 @@ export function* upsertRuleTx(input: UpsertRuleInput): Tx<UpsertRuleResult> {
 /** Rules per statement of a batch upsert: 11 parameters each, far below either dialect's limit. */
 export const UPSERT_CHUNK = 500;
 
-const placeholders = (rows: number, cols: number): string => {
+/** `(?, ?, …), (?, ?, …), …`: `rows` tuples of `cols` placeholders (a multi-row VALUES list). */
+export const placeholders = (rows: number, cols: number): string => {
   const one = `(${new Array(cols).fill("?").join(", ")})`;
   return new Array(rows).fill(one).join(", ");
 };

@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPgDatabase, type TestPgDatabase } from "../../db/testing/pg";
 import type { Tag } from "../engine/types";
-import { WorkerDb, type WorkerReport } from "./worker-db";
+import { PG_WORKER_APP_NAME, WorkerDb, type WorkerReport } from "./worker-db";
 
 let dir: string;
 let pgDb: TestPgDatabase;
@@ -57,6 +59,28 @@ const report = (over: Partial<WorkerReport> = {}): WorkerReport => ({
   ...over,
 });
 
+/** Stored ttp_tag rows by uuid, read over a connection of the test's own (instants as ISO text). */
+async function storedTags(url: string, uuids: readonly string[]): Promise<Record<string, unknown>[]> {
+  const q = `SELECT * FROM ttp_tag WHERE uuid IN (${uuids.map(() => "?").join(", ")}) ORDER BY uuid`;
+  if (url.startsWith("postgres")) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      let i = 0;
+      const rows = (await client.query(q.replace(/\?/g, () => `$${++i}`), [...uuids])).rows as Record<string, unknown>[];
+      return rows.map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString() }));
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(url.slice("file:".length), { readonly: true });
+  try {
+    return db.prepare(q).all(...uuids) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
 describe.each([
   ["sqlite file", () => `file:${path.join(dir, "w.db")}`],
   ["postgres", () => pgDb.url],
@@ -71,6 +95,46 @@ describe.each([
         "2030-01-01T00:00:01.000Z",
       );
       expect(await db.countTags()).toBe(3);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("stores every column of a tag as given and counts only new rows, over batches larger than one statement", async () => {
+    const db = new WorkerDb(url());
+    const id = (n: number) => `00000000-0000-5000-9000-${String(n).padStart(12, "0")}`;
+    try {
+      const first = tag(id(1), { identity_uuid: "ident-1", decky_id: "decky-7", sub_technique_id: "T1082.001", confidence: 0.75, evidence: { command_text: "id; uname -a", uid: 0, nested: { a: [1, "x"] } } });
+      expect(await db.insertTags([first], "w-cols", "2030-02-03T04:05:06.789Z")).toBe(1);
+      expect(await storedTags(url(), [id(1)])).toEqual([
+        {
+          uuid: id(1),
+          source_kind: "command",
+          source_id: `cmd-${id(1)}`,
+          attacker_uuid: "att-1",
+          identity_uuid: "ident-1",
+          session_id: "s-1",
+          decky_id: "decky-7",
+          tactic: "TA0007",
+          technique_id: "T1082",
+          sub_technique_id: "T1082.001",
+          confidence: 0.75,
+          rule_id: "R1",
+          rule_version: 2,
+          evidence: JSON.stringify(first.evidence),
+          worker_id: "w-cols",
+          created_at: "2030-02-03T04:05:06.789Z",
+        },
+      ]);
+      // 4,501 tags in reverse key order (more than one PostgreSQL statement takes): 4,499 new, one already stored, one twice in the batch.
+      const many = Array.from({ length: 4499 }, (_, i) => tag(id(4500 - i)));
+      expect(await db.insertTags([...many, tag(id(1)), tag(id(77))], "w-cols", "2030-02-03T04:05:07.000Z")).toBe(4499);
+      expect(await db.insertTags(many, "w-cols", "2030-02-03T04:05:08.000Z")).toBe(0);
+      const sample = await storedTags(url(), [id(2), id(4500)]);
+      expect(sample.map((r) => [r.uuid, r.created_at])).toEqual([
+        [id(2), "2030-02-03T04:05:07.000Z"],
+        [id(4500), "2030-02-03T04:05:07.000Z"],
+      ]);
     } finally {
       await db.close();
     }
@@ -138,6 +202,25 @@ describe.each([
       expect(await db.pruneFiresBefore(base + 1, 2)).toBe(1);
       expect(await db.pruneFiresBefore(base + 1, 2)).toBe(0);
       expect(Object.fromEntries(await db.fireSeries(["F1", "F2"], { fromMinute: base, toMinute: base + 4, bucketMinutes: 1 }))).toEqual({ F1: [0, 3, 2, 0], F2: [0, 0, 0, 0] });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("WorkerDb on postgres", () => {
+  it("names its connections (operators and tests find them in pg_stat_activity)", async () => {
+    const db = new WorkerDb(pgDb.url);
+    try {
+      await db.countTags();
+      const admin = new pg.Client({ connectionString: pgDb.url });
+      await admin.connect();
+      try {
+        const res = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2", [pgDb.name, PG_WORKER_APP_NAME]);
+        expect(res.rows[0].n).toBeGreaterThanOrEqual(1);
+      } finally {
+        await admin.end();
+      }
     } finally {
       await db.close();
     }

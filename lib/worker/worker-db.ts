@@ -1,10 +1,8 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
-import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import type pg from "pg";
-import { openDatabase, pgSchema, sqliteSchema, type OpenedDatabase } from "../../db/open-database";
-import { withPgTransaction } from "../../db/pg-transaction";
+import { parseDatabaseUrl } from "../../db/url";
 import type { Tag } from "../engine/types";
 import { silentLogger, type Logger } from "../logger";
+import { openDriver, type DbDriver } from "../store/db-driver";
+import { all, changes, first, insertOrIgnoreRows, iso, placeholders, run, toIso, type Tx } from "../store/db-sql";
 import type { HealthStatus, WorkerRole } from "./stats";
 import { errorMessage } from "./util";
 
@@ -60,62 +58,139 @@ export interface StoredRuleStats extends RuleStatsRow {
   updatedAt: string;
 }
 
-const TAG_BATCH = 500;
-const TAG_COLUMNS = ["uuid", "source_kind", "source_id", "attacker_uuid", "identity_uuid", "session_id", "decky_id", "tactic", "technique_id", "sub_technique_id", "confidence", "rule_id", "rule_version", "evidence", "worker_id", "created_at"] as const;
-const PG_TAG_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "float8", "text", "int4", "text", "text", "timestamptz"] as const;
+/** application_name of the worker tables' PostgreSQL connections. */
+export const PG_WORKER_APP_NAME = "ttp-worker";
 
-function tagValues(t: Tag, workerId: string, createdAt: string): (string | number | null)[] {
-  return [t.uuid, t.source_kind, t.source_id, t.attacker_uuid, t.identity_uuid, t.session_id, t.decky_id, t.tactic, t.technique_id, t.sub_technique_id, t.confidence, t.rule_id, t.rule_version, JSON.stringify(t.evidence), workerId, createdAt];
-}
+/** Rows per statement of the report's upserts and ids per IN list (far below either dialect's parameter limit). */
+const ROWS_PER_STATEMENT = 500;
+// Bulk inserts touch the random uuid key's index pages all over: a larger page cache, fewer WAL checkpoints.
+const SQLITE_PRAGMAS = ["cache_size = -65536", "wal_autocheckpoint = 4000"];
+// The worker's writes append no change-log row: they never wait for the rule feed's write lock.
+const NO_FEED_LOCK = { feedLock: false } as const;
+
+const TAG_COLUMNS = ["uuid", "source_kind", "source_id", "attacker_uuid", "identity_uuid", "session_id", "decky_id", "tactic", "technique_id", "sub_technique_id", "confidence", "rule_id", "rule_version", "evidence", "worker_id", "created_at"];
+const TAG_PG_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "float8", "text", "int4", "text", "text", "timestamptz"];
 
 const byUuid = (a: Tag, b: Tag): number => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0);
 
-function toStoredRuleStats(r: { workerId: string; ruleId: string; fires: unknown; recentFires: unknown; lastFiredAt: unknown; updatedAt: unknown }): StoredRuleStats {
+/** Tags by the first 32 bits of their uuid (order enough for index locality): a numeric typed-array sort, about 4× cheaper than comparing uuid strings. */
+function inKeyOrder(tags: readonly Tag[]): Tag[] {
+  const n = tags.length;
+  // key · n + index stays an exact integer in a double up to 2^21 tags.
+  if (n > 1 << 21) return [...tags].sort(byUuid);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (parseInt((tags[i] as Tag).uuid.slice(0, 8), 16) || 0) * n + i;
+  keys.sort();
+  return Array.from(keys, (k) => tags[k % n] as Tag);
+}
+
+function* insertTagsTx(tags: readonly Tag[], workerId: string, createdAt: string): Tx<number> {
+  // In key order: each index page of the random uuid key is visited once per batch, in sequence.
+  const rows = inKeyOrder(tags).map((t) => [t.uuid, t.source_kind, t.source_id, t.attacker_uuid, t.identity_uuid, t.session_id, t.decky_id, t.tactic, t.technique_id, t.sub_technique_id, t.confidence, t.rule_id, t.rule_version, JSON.stringify(t.evidence), workerId, createdAt]);
+  return yield* insertOrIgnoreRows({ table: "ttp_tag", columns: TAG_COLUMNS, pgTypes: TAG_PG_TYPES, conflict: "uuid", rows });
+}
+
+const WORKER_COLUMNS = ["worker_id", "role", "hostname", "pid", "status", "applied_seq", "head_seq", "rule_count", "events_total", "tags_total", "malformed_total", "report_interval_ms", "started_at", "last_seen_at", "input_kind", "nats_stream", "nats_durable", "nats_pending"] as const;
+const UPSERT_WORKER =
+  `INSERT INTO ttp_worker (${WORKER_COLUMNS.join(", ")}) VALUES ${placeholders(1, WORKER_COLUMNS.length)} ` +
+  `ON CONFLICT (worker_id) DO UPDATE SET ${WORKER_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")}`;
+
+const workerValues = (r: WorkerReport): unknown[] => [
+  r.workerId, r.role, r.hostname, r.pid, r.status, r.appliedSeq, r.headSeq, r.ruleCount, r.eventsTotal, r.tagsTotal, r.malformedTotal, r.reportIntervalMs, r.startedAt, r.lastSeenAt, r.inputKind, r.natsStream, r.natsDurable, r.natsPending,
+];
+
+const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function workerFrom(r: Record<string, unknown>): WorkerReport {
   return {
-    workerId: r.workerId,
-    ruleId: r.ruleId,
-    fires: Number(r.fires),
-    recentFires: Number(r.recentFires),
-    lastFiredAt: r.lastFiredAt === null ? null : toIso(r.lastFiredAt),
-    updatedAt: toIso(r.updatedAt),
+    workerId: String(r.worker_id),
+    role: r.role as WorkerRole,
+    hostname: String(r.hostname),
+    pid: Number(r.pid),
+    status: r.status as WorkerReport["status"],
+    appliedSeq: numberOrNull(r.applied_seq),
+    headSeq: numberOrNull(r.head_seq),
+    ruleCount: Number(r.rule_count),
+    eventsTotal: Number(r.events_total),
+    tagsTotal: Number(r.tags_total),
+    malformedTotal: Number(r.malformed_total),
+    reportIntervalMs: Number(r.report_interval_ms),
+    startedAt: toIso(r.started_at),
+    lastSeenAt: toIso(r.last_seen_at),
+    inputKind: (r.input_kind ?? null) as InputKind | null,
+    natsStream: (r.nats_stream ?? null) as string | null,
+    natsDurable: (r.nats_durable ?? null) as string | null,
+    natsPending: numberOrNull(r.nats_pending),
   };
 }
 
-function toIso(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  const s = String(v);
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? s : new Date(t).toISOString();
+function* writeReportTx(report: WorkerReport, stats: readonly RuleStatsRow[]): Tx<void> {
+  const { workerId } = report;
+  // A no-op update returning the stored start: on PostgreSQL it locks the row, so two reports of one
+  // worker id (a duplicate id) serialise instead of both reading the old counts (SQLite's write
+  // transaction is exclusive anyway).
+  const stored = yield* first<{ started_at: unknown }>("UPDATE ttp_worker SET started_at = started_at WHERE worker_id = ? RETURNING started_at", [workerId]);
+  const previous = new Map<string, number>();
+  for (const part of chunks(stats.map((s) => s.ruleId), ROWS_PER_STATEMENT)) {
+    const rows = yield* all<{ rule_id: string; fires: unknown }>(`SELECT rule_id, fires FROM ttp_rule_stats WHERE worker_id = ? AND rule_id IN (${part.map(() => "?").join(", ")})`, [workerId, ...part]);
+    for (const p of rows) previous.set(p.rule_id, Number(p.fires));
+  }
+  const sameRun = stored !== undefined && toIso(stored.started_at) === report.startedAt;
+  const minute = Math.floor(Date.parse(report.lastSeenAt) / 60_000);
+  const fires = stats.map((s) => ({ ruleId: s.ruleId, fires: sameRun ? s.fires - (previous.get(s.ruleId) ?? 0) : s.fires })).filter((r) => r.fires > 0);
+  yield* run(UPSERT_WORKER, workerValues(report));
+  for (const part of chunks(fires, ROWS_PER_STATEMENT)) {
+    yield* run(
+      `INSERT INTO ttp_rule_fires_minute (worker_id, rule_id, minute, fires) VALUES ${placeholders(part.length, 4)} ` +
+        "ON CONFLICT (worker_id, rule_id, minute) DO UPDATE SET fires = ttp_rule_fires_minute.fires + excluded.fires",
+      part.flatMap((f) => [workerId, f.ruleId, minute, f.fires]),
+    );
+  }
+  for (const part of chunks(stats, ROWS_PER_STATEMENT)) {
+    yield* run(
+      `INSERT INTO ttp_rule_stats (worker_id, rule_id, fires, recent_fires, last_fired_at, updated_at) VALUES ${placeholders(part.length, 6)} ` +
+        "ON CONFLICT (worker_id, rule_id) DO UPDATE SET fires = excluded.fires, recent_fires = excluded.recent_fires, last_fired_at = excluded.last_fired_at, updated_at = excluded.updated_at",
+      part.flatMap((s) => [workerId, s.ruleId, s.fires, s.recentFires, s.lastFiredAt, report.lastSeenAt]),
+    );
+  }
 }
 
-/** `?` placeholders → PostgreSQL's `$1, $2, …`. */
-function numbered(q: string): string {
-  let i = 0;
-  return q.replace(/\?/g, () => `$${++i}`);
+function toStoredRuleStats(r: Record<string, unknown>): StoredRuleStats {
+  return {
+    workerId: String(r.worker_id),
+    ruleId: String(r.rule_id),
+    fires: Number(r.fires),
+    recentFires: Number(r.recent_fires),
+    lastFiredAt: iso(r.last_fired_at),
+    updatedAt: toIso(r.updated_at),
+  };
 }
 
-function chunks<T>(xs: T[], n: number): T[][] {
+function chunks<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 }
 
-/** A drizzle transaction on a guarded client (drizzle's `transaction()` leaves the checked-out client without an 'error' listener). */
-function pgTransaction<T>(pool: pg.Pool, fn: (tx: NodePgDatabase<typeof pgSchema>) => Promise<T>): Promise<T> {
-  return withPgTransaction(pool, "BEGIN", (client) => fn(drizzlePg(client, { schema: pgSchema })));
-}
+const isSqliteBusy = (err: unknown): boolean => {
+  for (let e: unknown = err, depth = 0; e !== null && e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === "SQLITE_BUSY") return true;
+  }
+  return false;
+};
 
 /**
- * The worker's own tables (`ttp_tag`, `ttp_worker`, `ttp_rule_stats`) on the database a URL
- * names. Connects (and migrates) on first use; a failed connection is retried by the next call.
- * Every method throws the driver's error on failure (see isTransientDbError for retrying).
+ * The worker's own tables (`ttp_tag`, `ttp_worker`, `ttp_rule_stats`, `ttp_rule_fires_minute`) on
+ * the database a URL names, through the dialect-neutral executors of lib/store/db-driver.ts.
+ * Connects (and migrates) on first use; a failed connection is retried by the next call. Every
+ * method throws a typed error on failure: BusyError while the database is busy or unreachable
+ * (see isTransientDbError for retrying).
  */
 export class WorkerDb {
-  private opened: OpenedDatabase | null = null;
-  private opening: Promise<OpenedDatabase> | null = null;
+  private driver: DbDriver | null = null;
+  private opening: Promise<DbDriver> | null = null;
   private closed = false;
   private readonly logger: Logger;
-  private sqliteInsert: { db: unknown; run: (rows: readonly Tag[], workerId: string, createdAt: string) => number } | null = null;
 
   constructor(
     private readonly url: string,
@@ -131,49 +206,14 @@ export class WorkerDb {
    */
   async insertTags(tags: readonly Tag[], workerId: string, createdAt: string, options: { noWait?: boolean } = {}): Promise<number | null> {
     if (tags.length === 0) return 0;
-    const o = await this.db();
-    if (o.dialect === "sqlite") {
-      // One prepared statement per row (the hot path: drizzle's query building cost more than SQLite itself).
-      if (!this.sqliteInsert || this.sqliteInsert.db !== o.sqlite) {
-        // Bulk inserts touch the random uuid key's index pages all over: a larger page cache, fewer WAL checkpoints.
-        o.sqlite.pragma("cache_size = -65536");
-        o.sqlite.pragma("wal_autocheckpoint = 4000");
-        const stmt = o.sqlite.prepare(`INSERT INTO ttp_tag (${TAG_COLUMNS.join(", ")}) VALUES (${TAG_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT (uuid) DO NOTHING`);
-        const run = o.sqlite.transaction((rows: readonly Tag[], by: string, at: string) => {
-          let n = 0;
-          // In key order: each index page of the random uuid key is visited once per batch, in sequence.
-          for (const t of [...rows].sort(byUuid)) n += stmt.run(...tagValues(t, by, at)).changes;
-          return n;
-        });
-        this.sqliteInsert = { db: o.sqlite, run: (rows, by, at) => run.immediate(rows, by, at) };
-      }
-      // IMMEDIATE: take the write lock up front (a deferred upgrade can fail with SQLITE_BUSY at once).
-      if (!options.noWait) return this.sqliteInsert.run(tags, workerId, createdAt);
-      const timeout = Number(o.sqlite.pragma("busy_timeout", { simple: true }));
-      o.sqlite.pragma("busy_timeout = 0");
-      try {
-        return this.sqliteInsert.run(tags, workerId, createdAt);
-      } catch (err) {
-        // Rolled back by the transaction wrapper: nothing of this batch is stored.
-        if ((err as { code?: unknown }).code === "SQLITE_BUSY") return null;
-        throw err;
-      } finally {
-        o.sqlite.pragma(`busy_timeout = ${timeout}`);
-      }
+    const d = await this.db();
+    try {
+      return await d.write(() => insertTagsTx(tags, workerId, createdAt), { ...NO_FEED_LOCK, noWait: options.noWait === true });
+    } catch (err) {
+      // Rolled back: nothing of this batch is stored.
+      if (options.noWait && isSqliteBusy(err)) return null;
+      throw err;
     }
-    return withPgTransaction(o.pool, "BEGIN", async (client) => {
-      let n = 0;
-      for (const part of chunks([...tags], TAG_BATCH * 4)) {
-        const cols: unknown[][] = TAG_COLUMNS.map(() => []);
-        for (const t of part) tagValues(t, workerId, createdAt).forEach((v, i) => (cols[i] as unknown[]).push(v));
-        const res = await client.query(
-          `INSERT INTO ttp_tag (${TAG_COLUMNS.join(", ")}) SELECT * FROM unnest(${PG_TAG_TYPES.map((ty, i) => `$${i + 1}::${ty}[]`).join(", ")}) ON CONFLICT (uuid) DO NOTHING`,
-          cols,
-        );
-        n += res.rowCount ?? 0;
-      }
-      return n;
-    });
   }
 
   /**
@@ -183,91 +223,15 @@ export class WorkerDb {
    * commit the worker did not see adds nothing; a new `started_at` (restart) counts from 0.
    */
   async writeReport(report: WorkerReport, stats: readonly RuleStatsRow[]): Promise<void> {
-    const { workerId, ...rest } = report;
-    const statRows = stats.map((s) => ({ workerId, ruleId: s.ruleId, fires: s.fires, recentFires: s.recentFires, lastFiredAt: s.lastFiredAt, updatedAt: report.lastSeenAt }));
-    const minute = Math.floor(Date.parse(report.lastSeenAt) / 60_000);
-    const minuteRows = (stored: { startedAt: unknown } | undefined, previous: ReadonlyMap<string, number>) => {
-      const sameRun = stored !== undefined && toIso(stored.startedAt) === report.startedAt;
-      return stats
-        .map((s) => ({ workerId, ruleId: s.ruleId, minute, fires: sameRun ? s.fires - (previous.get(s.ruleId) ?? 0) : s.fires }))
-        .filter((r) => r.fires > 0);
-    };
-    const o = await this.db();
-    if (o.dialect === "sqlite") {
-      const w = sqliteSchema.ttpWorker;
-      const r = sqliteSchema.ttpRuleStats;
-      const m = sqliteSchema.ttpRuleFiresMinute;
-      o.db.transaction(
-        (tx) => {
-          const stored = tx.select({ startedAt: w.startedAt }).from(w).where(eq(w.workerId, workerId)).get();
-          const previous = new Map<string, number>();
-          for (const part of chunks(stats.map((s) => s.ruleId), TAG_BATCH)) {
-            for (const p of tx.select({ ruleId: r.ruleId, fires: r.fires }).from(r).where(and(eq(r.workerId, workerId), inArray(r.ruleId, part))).all()) previous.set(p.ruleId, Number(p.fires));
-          }
-          const fires = minuteRows(stored, previous);
-          tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest }).run();
-          for (const part of chunks(fires, TAG_BATCH)) {
-            tx.insert(m).values(part).onConflictDoUpdate({ target: [m.workerId, m.ruleId, m.minute], set: { fires: sql`${m.fires} + excluded.fires` } }).run();
-          }
-          for (const part of chunks(statRows, TAG_BATCH)) {
-            tx.insert(r)
-              .values(part)
-              .onConflictDoUpdate({
-                target: [r.workerId, r.ruleId],
-                set: { fires: sql`excluded.fires`, recentFires: sql`excluded.recent_fires`, lastFiredAt: sql`excluded.last_fired_at`, updatedAt: sql`excluded.updated_at` },
-              })
-              .run();
-          }
-        },
-        { behavior: "immediate" },
-      );
-      return;
-    }
-    const w = pgSchema.ttpWorker;
-    const r = pgSchema.ttpRuleStats;
-    const m = pgSchema.ttpRuleFiresMinute;
-    await pgTransaction(o.pool, async (tx) => {
-      // FOR UPDATE: two reports of one worker id (a duplicate id) serialise on its row instead of both reading the old counts.
-      const [stored] = await tx.select({ startedAt: w.startedAt }).from(w).where(eq(w.workerId, workerId)).for("update");
-      const previous = new Map<string, number>();
-      for (const part of chunks(stats.map((s) => s.ruleId), TAG_BATCH)) {
-        for (const p of await tx.select({ ruleId: r.ruleId, fires: r.fires }).from(r).where(and(eq(r.workerId, workerId), inArray(r.ruleId, part)))) previous.set(p.ruleId, Number(p.fires));
-      }
-      const fires = minuteRows(stored, previous);
-      await tx.insert(w).values(report).onConflictDoUpdate({ target: w.workerId, set: rest });
-      for (const part of chunks(fires, TAG_BATCH)) {
-        await tx.insert(m).values(part).onConflictDoUpdate({ target: [m.workerId, m.ruleId, m.minute], set: { fires: sql`${m.fires} + excluded.fires` } });
-      }
-      for (const part of chunks(statRows, TAG_BATCH)) {
-        await tx
-          .insert(r)
-          .values(part)
-          .onConflictDoUpdate({
-            target: [r.workerId, r.ruleId],
-            set: { fires: sql`excluded.fires`, recentFires: sql`excluded.recent_fires`, lastFiredAt: sql`excluded.last_fired_at`, updatedAt: sql`excluded.updated_at` },
-          });
-      }
-    });
+    const d = await this.db();
+    await d.write(() => writeReportTx(report, stats), NO_FEED_LOCK);
   }
 
   /** Every worker row, by worker id (the dashboard's drift view). */
   async listWorkers(): Promise<WorkerReport[]> {
-    const o = await this.db();
-    const rows =
-      o.dialect === "sqlite"
-        ? o.db.select().from(sqliteSchema.ttpWorker).orderBy(asc(sqliteSchema.ttpWorker.workerId)).all()
-        : await o.db.select().from(pgSchema.ttpWorker).orderBy(asc(pgSchema.ttpWorker.workerId));
-    return rows.map((r) => ({
-      ...r,
-      appliedSeq: r.appliedSeq === null ? null : Number(r.appliedSeq),
-      headSeq: r.headSeq === null ? null : Number(r.headSeq),
-      eventsTotal: Number(r.eventsTotal),
-      tagsTotal: Number(r.tagsTotal),
-      malformedTotal: Number(r.malformedTotal),
-      startedAt: toIso(r.startedAt),
-      lastSeenAt: toIso(r.lastSeenAt),
-      natsPending: r.natsPending === null ? null : Number(r.natsPending),
-    }));
+    const d = await this.db();
+    const rows = await d.read(() => all(`SELECT ${WORKER_COLUMNS.join(", ")} FROM ttp_worker ORDER BY worker_id`));
+    return rows.map(workerFrom);
   }
 
   /**
@@ -282,15 +246,16 @@ export class WorkerDb {
     const n = Math.ceil((toMinute - fromMinute) / bucketMinutes);
     const out = new Map(ruleIds.map((id) => [id, new Array<number>(n).fill(0)]));
     if (ruleIds.length === 0) return out;
-    const o = await this.db();
-    const rows: { rule_id: string; bucket: unknown; fires: unknown }[] = [];
-    for (const part of chunks([...new Set(ruleIds)], TAG_BATCH)) {
-      // CAST: better-sqlite3 binds a JS number as REAL, which would make the division fractional.
-      const q = `SELECT rule_id, (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, sum(fires) AS fires FROM ttp_rule_fires_minute WHERE rule_id IN (${part.map(() => "?").join(", ")}) AND minute >= ? AND minute < ? GROUP BY rule_id, bucket`;
-      const params = [fromMinute, bucketMinutes, ...part, fromMinute, toMinute];
-      if (o.dialect === "sqlite") rows.push(...(o.sqlite.prepare(q).all(...params) as typeof rows));
-      else rows.push(...(await o.pool.query<(typeof rows)[number]>(numbered(q), params)).rows);
-    }
+    const d = await this.db();
+    const rows = await d.read(function* () {
+      const found: { rule_id: string; bucket: unknown; fires: unknown }[] = [];
+      for (const part of chunks([...new Set(ruleIds)], ROWS_PER_STATEMENT)) {
+        // CAST: better-sqlite3 binds a JS number as REAL, which would make the division fractional.
+        const q = `SELECT rule_id, (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, sum(fires) AS fires FROM ttp_rule_fires_minute WHERE rule_id IN (${part.map(() => "?").join(", ")}) AND minute >= ? AND minute < ? GROUP BY rule_id, bucket`;
+        found.push(...(yield* all<(typeof found)[number]>(q, [fromMinute, bucketMinutes, ...part, fromMinute, toMinute])));
+      }
+      return found;
+    });
     for (const row of rows) {
       const series = out.get(row.rule_id);
       const i = Number(row.bucket);
@@ -301,37 +266,28 @@ export class WorkerDb {
 
   /** Deletes at most `limit` minute rows older than `beforeMinute`; returns how many (call again while it returns `limit`). */
   async pruneFiresBefore(beforeMinute: number, limit = FIRES_PRUNE_BATCH): Promise<number> {
-    const o = await this.db();
+    const d = await this.db();
     const q = "DELETE FROM ttp_rule_fires_minute WHERE (worker_id, rule_id, minute) IN (SELECT worker_id, rule_id, minute FROM ttp_rule_fires_minute WHERE minute < ? LIMIT ?)";
-    if (o.dialect === "sqlite") return o.sqlite.prepare(q).run(beforeMinute, limit).changes;
-    const res = await o.pool.query(numbered(q), [beforeMinute, limit]);
-    return res.rowCount ?? 0;
+    return d.write(() => changes(q, [beforeMinute, limit]), NO_FEED_LOCK);
   }
 
   /** Every per-rule count of every worker (the dashboard's noise view). */
   async listRuleStats(): Promise<StoredRuleStats[]> {
-    const o = await this.db();
-    const rows =
-      o.dialect === "sqlite"
-        ? o.db.select().from(sqliteSchema.ttpRuleStats).orderBy(asc(sqliteSchema.ttpRuleStats.workerId), asc(sqliteSchema.ttpRuleStats.ruleId)).all()
-        : await o.db.select().from(pgSchema.ttpRuleStats).orderBy(asc(pgSchema.ttpRuleStats.workerId), asc(pgSchema.ttpRuleStats.ruleId));
+    const d = await this.db();
+    const rows = await d.read(() => all("SELECT * FROM ttp_rule_stats ORDER BY worker_id, rule_id"));
     return rows.map(toStoredRuleStats);
   }
 
   /** One rule's counts, one row per worker that reported it (the rule page's noise line). */
   async ruleStatsFor(ruleId: string): Promise<StoredRuleStats[]> {
-    const o = await this.db();
-    const rows =
-      o.dialect === "sqlite"
-        ? o.db.select().from(sqliteSchema.ttpRuleStats).where(eq(sqliteSchema.ttpRuleStats.ruleId, ruleId)).orderBy(asc(sqliteSchema.ttpRuleStats.workerId)).all()
-        : await o.db.select().from(pgSchema.ttpRuleStats).where(eq(pgSchema.ttpRuleStats.ruleId, ruleId)).orderBy(asc(pgSchema.ttpRuleStats.workerId));
+    const d = await this.db();
+    const rows = await d.read(() => all("SELECT * FROM ttp_rule_stats WHERE rule_id = ? ORDER BY worker_id", [ruleId]));
     return rows.map(toStoredRuleStats);
   }
 
   async countTags(): Promise<number> {
-    const o = await this.db();
-    if (o.dialect === "sqlite") return Number(o.db.select({ n: count() }).from(sqliteSchema.ttpTag).get()?.n ?? 0);
-    const [row] = await o.db.select({ n: count() }).from(pgSchema.ttpTag);
+    const d = await this.db();
+    const row = await d.read(() => first<{ n: unknown }>("SELECT count(*) AS n FROM ttp_tag"));
     return Number(row?.n ?? 0);
   }
 
@@ -339,26 +295,24 @@ export class WorkerDb {
     this.closed = true;
     const pending = this.opening;
     this.opening = null;
-    const o = this.opened ?? (await pending?.catch(() => null)) ?? null;
-    this.opened = null;
-    await o?.close();
+    const d = this.driver ?? (await pending?.catch(() => null)) ?? null;
+    this.driver = null;
+    await d?.close();
   }
 
-  private db(): Promise<OpenedDatabase> {
+  private db(): Promise<DbDriver> {
     if (this.closed) return Promise.reject(new Error("the worker database is closed"));
-    if (this.opened) return Promise.resolve(this.opened);
+    if (this.driver) return Promise.resolve(this.driver);
     if (!this.opening) {
-      this.opening = openDatabase(this.url, {
-        onPoolError: (err) => this.logger.warn("idle database connection failed; the pool replaces it", { error: err.message }),
-      }).then(
-        (o) => {
+      this.opening = this.open().then(
+        (d) => {
           this.opening = null;
           if (this.closed) {
-            void o.close().catch((err: unknown) => this.logger.debug("closing a late connection failed", { error: errorMessage(err) }));
+            void d.close().catch((err: unknown) => this.logger.debug("closing a late connection failed", { error: errorMessage(err) }));
             throw new Error("the worker database is closed");
           }
-          this.opened = o;
-          return o;
+          this.driver = d;
+          return d;
         },
         (err: unknown) => {
           this.opening = null;
@@ -367,5 +321,17 @@ export class WorkerDb {
       );
     }
     return this.opening;
+  }
+
+  /** SQLite opens and migrates in openDriver, PostgreSQL in init(). */
+  private async open(): Promise<DbDriver> {
+    const d = openDriver(parseDatabaseUrl(this.url), { logger: this.logger, appName: PG_WORKER_APP_NAME }, { pragmas: SQLITE_PRAGMAS });
+    try {
+      await d.init();
+    } catch (err) {
+      await d.close().catch((closeErr: unknown) => this.logger.debug("closing a failed connection failed", { error: errorMessage(closeErr) }));
+      throw err;
+    }
+    return d;
   }
 }
