@@ -1,3 +1,4 @@
+import { createWriteStream, fstatSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
@@ -63,7 +64,7 @@ export async function runEval(argv: string[]): Promise<number> {
   const memory = blockMemory(pool);
   const io = { control: new InputControl(), alloc: (n: number) => memory.input.take(n), blockBytes: READ_BYTES };
   const input = eventsPath === "-" ? streamInput(process.stdin, io) : fileInput(eventsPath, { ...io, follow: false });
-  const out = new JsonlSink(process.stdout);
+  const out = stdoutSink();
   let lines = 0;
   let bad = 0;
   const handle = async (r: BlockResult): Promise<void> => {
@@ -93,4 +94,20 @@ export async function runEval(argv: string[]): Promise<number> {
   await out.close();
   if (bad > 0) process.stderr.write(`ttp eval: ${bad} malformed event line(s) skipped\n`);
   return code;
+}
+
+/**
+ * The tag output. process.stdout writes a regular file synchronously, on this thread; a stream of
+ * its own on fd 1 has libuv's thread pool write it instead, chunks pending together in one writev.
+ */
+function stdoutSink(): JsonlSink {
+  let file = false;
+  try {
+    file = fstatSync(1).isFile();
+  } catch {
+    // Not a descriptor fstat can inspect: process.stdout reports any problem itself.
+  }
+  if (!file) return new JsonlSink(process.stdout);
+  // Ended (not closed) at the end: every pending write has reached the file then.
+  return new JsonlSink(createWriteStream("/dev/stdout", { fd: 1, autoClose: false, highWaterMark: 4 * 1024 * 1024 }), { end: true });
 }

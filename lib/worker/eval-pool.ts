@@ -111,9 +111,11 @@ export class EvalPool {
     return new Promise<BlockResult>((resolve, reject) => {
       this.results.set(id, { slot, resolve, reject });
       const msg: ToThread = { type: "block", id, block };
-      // Input blocks own their memory (see input.ts): moved to the thread, not copied.
-      const buf = block.bytes.buffer;
-      const owned = buf instanceof ArrayBuffer && block.bytes.byteOffset === 0 && block.bytes.byteLength === buf.byteLength;
+      // Input blocks own their memory (see input.ts): moved to the thread, not copied. A block is
+      // usually shorter than its buffer (one of this.input's): a copy would clone the whole buffer.
+      const b = block.bytes;
+      const buf = b.buffer;
+      const owned = buf instanceof ArrayBuffer && b.byteOffset === 0 && (b.byteLength === buf.byteLength || buf.byteLength === this.input.size);
       slot.worker.postMessage(msg, owned ? [buf] : []);
     });
   }

@@ -5,7 +5,7 @@ import type { Tag, TtpEvent } from "../engine/types";
 import type { Span } from "@opentelemetry/api";
 import { SPAN, withSpanSync } from "../telemetry";
 import type { BufferRecycler } from "./buffers";
-import { TagLineWriter } from "./tag-lines";
+import { TagLineWriter, type RuleBytesCache } from "./tag-lines";
 
 /** A run of complete input lines (UTF-8; the last may lack its newline). */
 export interface TextBlock {
@@ -107,13 +107,16 @@ function describeBlock(span: Span, r: BlockResult): void {
   for (const [ruleId, n] of r.fires) withSpanSync(SPAN.fire, { rule_id: ruleId, "ttp.fires": n }, () => undefined);
 }
 
+const ruleBytes = new WeakMap<Engine, RuleBytesCache>();
+
 /** Evaluates events one by one, counting, flooring and serialising their tags. */
 class Accumulator {
   private readonly cache0: MatchCacheTotals;
   private readonly counts0: Map<string, AnalyzerCounts>;
   private readonly floor: number;
   private readonly rows: Tag[] | null;
-  private readonly fires = new Map<string, number>();
+  /** [rule_id, fires] by rule id: one map lookup per fire. */
+  private readonly fires = new Map<string, [string, number]>();
   private readonly out: TagLineWriter | null;
   readonly samples: MalformedLine[] = [];
   events = 0;
@@ -130,7 +133,12 @@ class Accumulator {
     this.counts0 = engine.analyzerCounts();
     this.floor = options.minConfidence;
     this.rows = options.rows ? [] : null;
-    this.out = options.jsonl ? new TagLineWriter(output) : null;
+    let cache = ruleBytes.get(engine);
+    if (cache === undefined) {
+      cache = new Map();
+      ruleBytes.set(engine, cache);
+    }
+    this.out = options.jsonl ? new TagLineWriter(output, cache) : null;
   }
 
   add(event: TtpEvent): void {
@@ -143,7 +151,9 @@ class Accumulator {
       // The engine emits a rule's tags together: one fire per (event, rule).
       if (tag.rule_id !== lastRule) {
         lastRule = tag.rule_id;
-        this.fires.set(lastRule, (this.fires.get(lastRule) ?? 0) + 1);
+        const f = this.fires.get(lastRule);
+        if (f === undefined) this.fires.set(lastRule, [lastRule, 1]);
+        else f[1]++;
       }
       if (tag.confidence < this.floor) {
         this.belowFloor++;
@@ -179,7 +189,7 @@ class Accumulator {
       belowFloor: this.belowFloor,
       jsonl,
       rows: this.rows,
-      fires: [...this.fires],
+      fires: [...this.fires.values()],
       lines,
       matchCache,
       analyzers,

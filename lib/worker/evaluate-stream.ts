@@ -53,39 +53,53 @@ export interface EvaluateBlocksOptions {
 /**
  * Evaluates blocks of JSON Lines in input order: on this thread (yielding to the event loop every
  * 10 ms so other I/O keeps moving), or on the pool's threads with at most two blocks in flight per
- * thread, results handled in order as soon as each is ready. Throws what `handle` or the pool throws.
+ * thread (eight per thread not yet handled), results handled in order as soon as each is ready.
+ * Throws what `handle` or the pool throws.
  */
 export async function evaluateBlocks(input: AsyncIterable<TextBlock>, o: EvaluateBlocksOptions): Promise<void> {
   const stopped = o.stopped ?? (() => false);
   const pool = o.pool;
   if (pool) {
-    const maxInflight = pool.size * 2;
-    let inflight = 0;
-    let slotFreed: (() => void) | null = null;
+    // A thread is kept two blocks ahead. Results are handled in input order, so a block that takes
+    // longer holds back the results after it (bounded by maxPending), not the other threads.
+    const maxInThreads = pool.size * 2;
+    const maxPending = pool.size * 8;
+    let inThreads = 0;
+    let pending = 0;
+    let wake: (() => void) | null = null;
+    const notify = (): void => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const threadDone = (): void => {
+      inThreads--;
+      notify();
+    };
     let chain: Promise<void> = Promise.resolve();
     for await (const block of input) {
       const restart = block.restart;
       const own = o.ownBlocks ? block : undefined;
       const result = pool.submit(block);
       // Awaited in order on the chain; a pool failure must not surface as an unhandled rejection.
-      result.catch(() => undefined);
-      inflight++;
+      result.then(threadDone, threadDone);
+      inThreads++;
+      pending++;
       chain = chain.then(async () => {
         try {
           const r = await result;
           traceThreadResult(r);
           await o.handle(r, restart, own);
         } finally {
-          inflight--;
-          slotFreed?.();
+          pending--;
+          notify();
         }
       });
       chain.catch(() => undefined);
-      while (inflight >= maxInflight && !stopped()) {
+      while ((inThreads >= maxInThreads || pending >= maxPending) && !stopped()) {
         await new Promise<void>((resolve) => {
-          slotFreed = resolve;
+          wake = resolve;
         });
-        slotFreed = null;
       }
       if (stopped()) break;
     }

@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from "node:fs";
 import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +14,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Descriptors of this process open on `file` (Linux /proc). */
+const openFds = (file: string): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
 
 const text = (blocks: TextBlock[]): string => blocks.map((b) => Buffer.from(b.bytes).toString("utf8")).join("");
 
@@ -72,6 +83,32 @@ describe("fileInput", () => {
     await c.done;
     expect(c.blocks.length).toBeGreaterThan(10);
     expect(text(c.blocks)).toBe(lines.join("\n"));
+  });
+
+  it("carries lines longer than a read over several reads and cuts one past maxLineBytes", async () => {
+    const file = path.join(dir, "long.jsonl");
+    const lines = ["short", "y".repeat(1000), "", "z".repeat(70), "w".repeat(5000), "end"];
+    await writeFile(file, lines.join("\n") + "\n");
+    const c = collect(fileInput(file, { control: new InputControl(), follow: false, blockBytes: 64, maxLineBytes: 3000 }));
+    await c.done;
+    expect(text(c.blocks)).toBe(lines.join("\n") + "\n");
+    // Every block but the cut one ends with a newline; the cut one is longer than maxLineBytes and has none.
+    const cut = c.blocks.filter((b) => b.bytes[b.bytes.length - 1] !== 10);
+    expect(cut).toHaveLength(1);
+    expect(cut[0]?.bytes.length).toBeGreaterThan(3000);
+  });
+
+  it("stops reading when the consumer stops early and closes the file", async () => {
+    const file = path.join(dir, "early.jsonl");
+    await writeFile(file, Array.from({ length: 500 }, (_, i) => `line ${i}`).join("\n"));
+    const gen = fileInput(file, { control: new InputControl(), follow: false, blockBytes: 256 });
+    const first = await gen.next();
+    expect(Buffer.from((first.value as TextBlock).bytes).toString()).toMatch(/^line 0\n/);
+    expect(openFds(file)).toBe(1);
+    // return() waits for the read already under way, then closes the file.
+    await gen.return(undefined);
+    expect(openFds(file)).toBe(0);
+    expect((await gen.next()).done).toBe(true);
   });
 
   it("follows growth, re-reads a truncated file from its start and switches to the new file after a rotation", async () => {

@@ -65,6 +65,7 @@ export interface InputOptions {
 /** Cuts a byte stream into blocks of complete lines (0x0A never occurs inside a UTF-8 sequence). */
 class Blocker {
   private carry: Buffer | null = null;
+  private spare: Buffer | null = null;
   private restart = false;
   constructor(
     private readonly maxLine: number,
@@ -83,6 +84,40 @@ class Blocker {
     const bytes = join(this.carry, chunk, last + 1, this.alloc);
     this.carry = last + 1 < chunk.length ? join(null, chunk.subarray(last + 1), chunk.length - last - 1, (n) => Buffer.allocUnsafeSlow(n)) : null;
     return this.emit(bytes);
+  }
+
+  /**
+   * Memory for reading up to `n` more bytes straight into the next block: the carried start of a
+   * line is copied to its beginning and the read goes after it (at `carried`).
+   */
+  target(n: number): Buffer {
+    const c = this.carry?.length ?? 0;
+    const spare = this.spare;
+    this.spare = null;
+    const out = spare !== null && spare.length >= c + n ? spare : this.alloc(c + n);
+    if (this.carry) this.carry.copy(out, 0);
+    return out;
+  }
+
+  /**
+   * The complete lines once `n` bytes were read into `target` (from target()) after the carried
+   * bytes, or null when none is complete yet; the rest is carried. A read of nothing keeps `target`
+   * for the next one.
+   */
+  filled(target: Buffer, n: number): TextBlock | null {
+    if (n === 0) {
+      this.spare = target;
+      return null;
+    }
+    const end = (this.carry?.length ?? 0) + n;
+    const last = target.lastIndexOf(10, end - 1);
+    if (last === -1) {
+      this.carry = join(null, target, end, (m) => Buffer.allocUnsafeSlow(m));
+      if (this.carry.length > this.maxLine) return this.flush();
+      return null;
+    }
+    this.carry = last + 1 < end ? join(null, target.subarray(last + 1), end - last - 1, (m) => Buffer.allocUnsafeSlow(m)) : null;
+    return this.emit(target.subarray(0, last + 1));
   }
 
   /** Bytes held back (the start of a line not yet complete). */
@@ -208,7 +243,7 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
   const { control } = options;
   const log = options.logger ?? silentLogger;
   const pollMs = options.pollMs ?? 50;
-  const buf = Buffer.allocUnsafe(options.blockBytes ?? 128 * 1024);
+  const readBytes = options.blockBytes ?? 128 * 1024;
   const blocker = new Blocker(options.maxLineBytes ?? 8 * 1024 * 1024, options.alloc ?? ((n) => Buffer.allocUnsafeSlow(n)));
   let fh: FileHandle = await open(file, "r");
   let current = await fh.stat();
@@ -224,13 +259,25 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
     options.onBlock?.(block, { dev: current.dev, ino: current.ino, pos: at });
     return block;
   };
+  // Reads go straight into block memory, and the next one is under way while a block is handled.
+  const read = (): Promise<{ target: Buffer; n: number }> => {
+    const target = blocker.target(readBytes);
+    return fh.read(target, blocker.carried, readBytes, pos).then((r) => ({ target, n: r.bytesRead }));
+  };
+  let ahead: Promise<{ target: Buffer; n: number }> | null = null;
   try {
     for (;;) {
       if (control.stopped) break;
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead > 0) {
-        pos += bytesRead;
-        const block = blocker.push(buf.subarray(0, bytesRead));
+      const { target, n } = await (ahead ?? read());
+      ahead = null;
+      const block = blocker.filled(target, n);
+      if (n > 0) {
+        pos += n;
+        if (!control.stopped) {
+          ahead = read();
+          // Awaited at the top of the loop, or in `finally` when the reader stops first.
+          ahead.catch(() => undefined);
+        }
         if (block) yield mark(block, pos - blocker.carried);
         continue;
       }
@@ -268,6 +315,7 @@ export async function* fileInput(file: string, options: FileInputOptions): Async
     const last = blocker.flush();
     if (last) yield mark(last, pos);
   } finally {
+    if (ahead) await ahead.catch(() => undefined);
     await fh.close().catch((err: unknown) => log.debug("closing the input file failed", { file, error: errorMessage(err) }));
   }
 }

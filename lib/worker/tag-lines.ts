@@ -3,15 +3,14 @@ import type { BufferRecycler } from "./buffers";
 
 const q = JSON.stringify;
 const ascii = (s: string): Uint8Array => Buffer.from(s, "latin1");
-const OPEN_UUID = ascii('{"uuid":"');
-const AFTER_UUID = ascii('",');
-const EVIDENCE_KEY = ascii(',"evidence":');
 const K_SOURCE_KIND = ascii('"source_kind":');
 const K_SOURCE_ID = ascii(',"source_id":');
-const K_ATTACKER = ascii(',"attacker_uuid":');
-const K_IDENTITY = ascii(',"identity_uuid":');
-const K_SESSION = ascii(',"session_id":');
-const K_DECKY = ascii(',"decky_id":');
+/** A nullable id's key, and the key with a null value. */
+const key = (name: string): [Uint8Array, Uint8Array] => [ascii(`,"${name}":`), ascii(`,"${name}":null`)];
+const K_ATTACKER = key("attacker_uuid");
+const K_IDENTITY = key("identity_uuid");
+const K_SESSION = key("session_id");
+const K_DECKY = key("decky_id");
 const NULL = ascii("null");
 const TRUE = ascii("true");
 const FALSE = ascii("false");
@@ -22,6 +21,14 @@ const BACKSLASH = 92;
 const OPEN_BRACE = 123;
 const CLOSE = 125;
 const NEWLINE = 10;
+
+/**
+ * The encoded rule fields of tags, by rule id: kept across blocks (one per engine), as a writer
+ * lives for one block only. Bounded: ids of rules long deleted are dropped with the rest past
+ * MAX_RULE_IDS, entries of a rule only multiply with edits and clips (16 kept).
+ */
+export type RuleBytesCache = Map<string, RuleEntry[]>;
+const MAX_RULE_IDS = 100_000;
 
 interface RuleEntry {
   tactic: string;
@@ -55,22 +62,34 @@ export class TagLineWriter {
   private evidenceRef: Record<string, unknown> | null = null;
   private evidenceStart = -1;
   private evidenceEnd = -1;
-  private readonly rules = new Map<string, RuleEntry[]>();
-
-  constructor(private readonly recycler: BufferRecycler | null = null) {
+  constructor(
+    private readonly recycler: BufferRecycler | null = null,
+    private readonly rules: RuleBytesCache = new Map(),
+  ) {
     this.buf = recycler ? recycler.take(0) : Buffer.allocUnsafeSlow(64 * 1024);
   }
 
   /** Appends one tag and a newline. */
   write(tag: Tag): void {
     const uuid = tag.uuid;
-    this.reserve(OPEN_UUID.length + uuid.length + AFTER_UUID.length);
+    this.reserve(uuid.length + 11);
     const b = this.buf;
-    b.set(OPEN_UUID, this.len);
-    let p = this.len + OPEN_UUID.length;
+    let p = this.len;
+    // {"uuid":"<uuid>",  — written in place: TypedArray#set costs more than a few stores for short runs.
+    b[p] = OPEN_BRACE;
+    b[p + 1] = QUOTE;
+    b[p + 2] = 117; // u
+    b[p + 3] = 117; // u
+    b[p + 4] = 105; // i
+    b[p + 5] = 100; // d
+    b[p + 6] = QUOTE;
+    b[p + 7] = COLON;
+    b[p + 8] = QUOTE;
+    p += 9;
     for (let i = 0; i < uuid.length; i++) b[p++] = uuid.charCodeAt(i);
-    b.set(AFTER_UUID, p);
-    this.len = p + AFTER_UUID.length;
+    b[p++] = QUOTE;
+    b[p++] = COMMA;
+    this.len = p;
 
     if (
       this.idsStart >= 0 &&
@@ -90,24 +109,13 @@ export class TagLineWriter {
       this.str(tag.source_kind);
       this.raw(K_SOURCE_ID);
       this.str(tag.source_id);
-      this.raw(K_ATTACKER);
-      this.strOrNull(tag.attacker_uuid);
-      this.raw(K_IDENTITY);
-      this.strOrNull(tag.identity_uuid);
-      this.raw(K_SESSION);
-      this.strOrNull(tag.session_id);
-      this.raw(K_DECKY);
-      this.strOrNull(tag.decky_id);
+      this.optional(K_ATTACKER, tag.attacker_uuid);
+      this.optional(K_IDENTITY, tag.identity_uuid);
+      this.optional(K_SESSION, tag.session_id);
+      this.optional(K_DECKY, tag.decky_id);
       this.idsEnd = this.len;
     }
-    this.reserve(1);
-    this.buf[this.len++] = COMMA;
-    const rule = this.ruleBytes(tag);
-    this.reserve(rule.length + EVIDENCE_KEY.length);
-    this.buf.set(rule, this.len);
-    this.len += rule.length;
-    this.buf.set(EVIDENCE_KEY, this.len);
-    this.len += EVIDENCE_KEY.length;
+    this.raw(this.ruleBytes(tag));
 
     const ev = tag.evidence;
     if (this.evidenceStart >= 0 && (ev === this.evidenceRef || (this.evidenceRef !== null && sameEntries(this.evidenceRef, ev)))) {
@@ -151,9 +159,13 @@ export class TagLineWriter {
     this.len = p;
   }
 
-  private strOrNull(s: string | null): void {
-    if (s === null) this.raw(NULL);
-    else this.str(s);
+  private optional(k: [Uint8Array, Uint8Array], s: string | null): void {
+    if (s === null) {
+      this.raw(k[1]);
+    } else {
+      this.raw(k[0]);
+      this.str(s);
+    }
   }
 
   /** A flat object as JSON.stringify writes it (values of other types than string, number, boolean and null through JSON.stringify). */
@@ -217,10 +229,11 @@ export class TagLineWriter {
     this.buf = bigger;
   }
 
-  /** The fields from the rule's emits entry, encoded once; the engine hands out the same strings every time, so matching is pointer compares. */
+  /** `,"tactic":…,"rule_version":n,"evidence":` from the rule's emits entry, encoded once; the engine hands out the same strings every time, so matching is pointer compares. */
   private ruleBytes(tag: Tag): Uint8Array {
     let list = this.rules.get(tag.rule_id);
     if (list === undefined) {
+      if (this.rules.size >= MAX_RULE_IDS) this.rules.clear();
       list = [];
       this.rules.set(tag.rule_id, list);
     }
@@ -228,11 +241,10 @@ export class TagLineWriter {
       if (e.technique === tag.technique_id && e.sub === tag.sub_technique_id && e.confidence === tag.confidence && e.version === tag.rule_version && e.tactic === tag.tactic) return e.bytes;
     }
     const bytes = Buffer.from(
-      `"tactic":${q(tag.tactic)},"technique_id":${q(tag.technique_id)},"sub_technique_id":${nullable(tag.sub_technique_id)},` +
-        `"confidence":${q(tag.confidence)},"rule_id":${q(tag.rule_id)},"rule_version":${q(tag.rule_version)}`,
+      `,"tactic":${q(tag.tactic)},"technique_id":${q(tag.technique_id)},"sub_technique_id":${nullable(tag.sub_technique_id)},` +
+        `"confidence":${q(tag.confidence)},"rule_id":${q(tag.rule_id)},"rule_version":${q(tag.rule_version)},"evidence":`,
       "utf8",
     );
-    // Bounded: entries of a rule only multiply with edits and clips.
     if (list.length >= 16) list.shift();
     list.push({ tactic: tag.tactic, technique: tag.technique_id, sub: tag.sub_technique_id, confidence: tag.confidence, version: tag.rule_version, bytes });
     return bytes;
