@@ -1,10 +1,13 @@
+import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Tag } from "../engine/types";
+import { silentLogger } from "../logger";
 import { DbTagSink } from "./sinks";
+import { WalCheckpointer } from "./wal-checkpointer";
 import { WorkerDb } from "./worker-db";
 
 let dir: string;
@@ -14,6 +17,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The real WorkerDb, counting its insert transactions. */
+class CountingWorkerDb extends WorkerDb {
+  transactions = 0;
+  override async insertTags(...args: Parameters<WorkerDb["insertTags"]>): ReturnType<WorkerDb["insertTags"]> {
+    const n = await super.insertTags(...args);
+    if (n !== null) this.transactions++;
+    return n;
+  }
+}
+
+const tags = (from: number, count: number): Tag[] => Array.from({ length: count }, (_, i) => tag(from + i));
 
 const tag = (n: number): Tag => ({
   uuid: `00000000-0000-5000-8000-${String(n).padStart(12, "0")}`,
@@ -68,5 +83,105 @@ describe("DbTagSink on an SQLite file whose write lock another process holds", (
       other.close();
       await db.close();
     }
+  });
+});
+
+describe("DbTagSink flush policy", () => {
+  it("durable() writes what was handed over without waiting for the flush timer", async () => {
+    const db = new WorkerDb(`file:${path.join(dir, "durable.db")}`);
+    try {
+      const sink = new DbTagSink(db, { workerId: "w", flushMs: 3_600_000, maxFlushMs: 3_600_000 });
+      await sink.write(tags(1, 3));
+      await sink.durable();
+      expect(await db.countTags()).toBe(3);
+      expect(await sink.close(Date.now() + 1000)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("a partial batch nobody waits for is written by the flush timer", async () => {
+    const db = new WorkerDb(`file:${path.join(dir, "timer.db")}`);
+    try {
+      const sink = new DbTagSink(db, { workerId: "w", flushMs: 5 });
+      await sink.write(tags(1, 4));
+      while ((await db.countTags()) < 4) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      expect(sink.pending).toBe(0);
+      expect(await sink.close(Date.now() + 1000)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("durable() calls soon after a transaction share the next one (group commit); each resolves once its tags are committed", async () => {
+    const db = new CountingWorkerDb(`file:${path.join(dir, "group.db")}`);
+    try {
+      const sink = new DbTagSink(db, { workerId: "w", flushMs: 3_600_000, maxFlushMs: 3_600_000, commitGapMs: 50 });
+      await sink.write(tags(1, 2));
+      await sink.durable();
+      expect(db.transactions).toBe(1);
+      // Three blocks handed over at once, right after that transaction: one more transaction.
+      const waits: Promise<void>[] = [];
+      for (let k = 0; k < 3; k++) {
+        await sink.write(tags(10 + k * 10, 2));
+        waits.push(sink.durable());
+      }
+      await Promise.all(waits);
+      expect(db.transactions).toBe(2);
+      expect(await db.countTags()).toBe(8);
+      expect(await sink.close(Date.now() + 1000)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("tags written while a transaction waits for the write lock join it; every waiting durable() resolves with it, without the flush timer", async () => {
+    const file = path.join(dir, "during.db");
+    const db = new CountingWorkerDb(`file:${file}`);
+    expect(await db.countTags()).toBe(0);
+    const other = new Database(file);
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      const sink = new DbTagSink(db, { workerId: "w", flushMs: 3_600_000, maxFlushMs: 3_600_000 });
+      await sink.write(tags(1, 2));
+      const first = sink.durable();
+      // The writer is retrying the lock: these wait in the buffer.
+      await new Promise<void>((resolve) => setTimeout(resolve, 20));
+      await sink.write(tags(3, 2));
+      const second = sink.durable();
+      other.exec("COMMIT");
+      await Promise.all([first, second]);
+      expect(await db.countTags()).toBe(4);
+      expect(db.transactions).toBe(1);
+      expect(await sink.close(Date.now() + 1000)).toBe(0);
+    } finally {
+      if (other.inTransaction) other.exec("ROLLBACK");
+      other.close();
+      await db.close();
+    }
+  });
+});
+
+describe("WalCheckpointer", () => {
+  it("copies the WAL into the database file from its thread while the writer never checkpoints, and stops", async () => {
+    const file = path.join(dir, "wal.db");
+    const writer = new Database(file);
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("CREATE TABLE t (x TEXT)");
+    const insert = writer.prepare("INSERT INTO t VALUES (?)");
+    const fill = writer.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`row ${i} ${"x".repeat(100)}`);
+    });
+    fill();
+    const sizeBefore = statSync(file).size;
+    const checkpointer = new WalCheckpointer(file, { intervalMs: 5, logger: silentLogger });
+    try {
+      while (statSync(file).size <= sizeBefore) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    } finally {
+      await checkpointer.stop();
+      writer.close();
+    }
+    expect(statSync(file).size).toBeGreaterThan(sizeBefore);
   });
 });

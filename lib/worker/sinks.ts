@@ -71,8 +71,18 @@ export interface DbTagSinkOptions {
   batchSize?: number;
   /** Above this many pending tags, write() waits (backpressure to the input) (default 50,000). */
   maxBuffered?: number;
-  /** A partial batch nobody waits for (see durable()) is written after this long (default 200 ms). */
+  /**
+   * A partial batch nobody waits for (see durable()) is written after this long (default 10 ms),
+   * or after as long as the last transaction took when that was longer, up to `maxFlushMs`.
+   */
   flushMs?: number;
+  /** Upper bound of that wait: while the database is the bottleneck, batches grow up to it or to `batchSize` (default 200 ms). */
+  maxFlushMs?: number;
+  /**
+   * durable() writes at once, unless a transaction ended less than this long ago: then when this
+   * much time has passed since, with whatever else arrived meanwhile (default 5 ms).
+   */
+  commitGapMs?: number;
   onBacklog?: (pending: number) => void;
   onDbStatus?: (up: boolean) => void;
 }
@@ -89,6 +99,13 @@ export class DbTagSink {
   private readonly batchSize: number;
   private readonly maxBuffered: number;
   private readonly flushMs: number;
+  private readonly maxFlushMs: number;
+  private readonly commitGapMs: number;
+  /** Duration of the last committed transaction (ms): stretches the wait for a partial batch under load. */
+  private lastCommitMs = 0;
+  /** performance.now() when the last transaction ended. */
+  private lastCommitEnd = -Infinity;
+  private timerDue = 0;
   private readonly log: Logger;
   private writer: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -106,7 +123,9 @@ export class DbTagSink {
   ) {
     this.batchSize = options.batchSize ?? 8000;
     this.maxBuffered = options.maxBuffered ?? 50_000;
-    this.flushMs = options.flushMs ?? 200;
+    this.flushMs = options.flushMs ?? 10;
+    this.maxFlushMs = Math.max(this.flushMs, options.maxFlushMs ?? 200);
+    this.commitGapMs = options.commitGapMs ?? 5;
     this.log = options.logger ?? silentLogger;
   }
 
@@ -121,7 +140,7 @@ export class DbTagSink {
     this.accepted += tags.length;
     this.options.onBacklog?.(this.buffer.length);
     if (this.buffer.length >= this.batchSize) this.kick();
-    else this.arm();
+    else this.schedule(this.flushDelay());
     while (this.buffer.length > this.maxBuffered && !this.fatal) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
@@ -130,9 +149,10 @@ export class DbTagSink {
 
   /**
    * Resolves once every tag accepted so far is committed (the NATS input acknowledges its
-   * messages then). Writes at once instead of waiting for `flushMs`; tags arriving while a
-   * transaction runs go into the next one (group commit). Waits through outages; rejects only
-   * when the sink failed for good or closed with tags unwritten.
+   * messages then). Writes without waiting for `flushMs` (the caller hands over everything its
+   * input had ready), at most one transaction per `commitGapMs`: tags arriving meanwhile go into
+   * the next one (group commit). Waits through outages; rejects only when the sink failed for good
+   * or closed with tags unwritten.
    */
   durable(): Promise<void> {
     if (this.fatal) return Promise.reject(this.fatal);
@@ -140,7 +160,7 @@ export class DbTagSink {
     const mark = this.accepted;
     return new Promise<void>((resolve, reject) => {
       this.barriers.push({ mark, resolve, reject });
-      this.kick();
+      this.schedule(this.gapDelay());
     });
   }
 
@@ -165,12 +185,33 @@ export class DbTagSink {
     return this.buffer.length;
   }
 
-  private arm(): void {
-    if (this.timer || this.writer) return;
+  /** How long a partial batch nobody waits for stays buffered: longer while transactions are slow. */
+  private flushDelay(): number {
+    return Math.min(this.maxFlushMs, Math.max(this.flushMs, this.lastCommitMs));
+  }
+
+  /** How long until a waited-for write may start (`commitGapMs` after the last transaction ended). */
+  private gapDelay(): number {
+    return this.lastCommitEnd + this.commitGapMs - performance.now();
+  }
+
+  /** Writes in `delayMs` (at once when ≤ 0), or earlier when already due earlier; a running writer takes care of what it leaves. */
+  private schedule(delayMs: number): void {
+    if (this.writer) return;
+    if (delayMs <= 0) {
+      this.kick();
+      return;
+    }
+    const due = performance.now() + delayMs;
+    if (this.timer) {
+      if (this.timerDue <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.kick();
-    }, this.flushMs);
+    }, delayMs);
   }
 
   private kick(): void {
@@ -179,7 +220,9 @@ export class DbTagSink {
     if (this.writer) return;
     this.writer = this.drainBuffer().finally(() => {
       this.writer = null;
-      if (this.buffer.length > 0 && !this.stopping.signal.aborted && !this.fatal) this.arm();
+      if (this.buffer.length === 0 || this.stopping.signal.aborted || this.fatal) return;
+      // What arrived during the last transaction: a waiting durable() must not sit out the flush timer.
+      this.schedule(this.barriers.length > 0 ? this.gapDelay() : this.flushDelay());
     });
   }
 
@@ -193,6 +236,7 @@ export class DbTagSink {
         // loop in the busy handler (input and evaluation go on; the next transaction is larger).
         // After LOCK_WAIT_MS of that, wait for the lock in the busy handler so progress is certain.
         const noWait = lockedSince === null || Date.now() - lockedSince < LOCK_WAIT_MS;
+        const started = performance.now();
         const written = await this.db.insertTags(batch, this.options.workerId, nowIso(), { noWait });
         if (written === null) {
           lockedSince ??= Date.now();
@@ -201,6 +245,8 @@ export class DbTagSink {
           continue;
         }
         lockedSince = null;
+        this.lastCommitEnd = performance.now();
+        this.lastCommitMs = this.lastCommitEnd - started;
         this.buffer.splice(0, batch.length);
         this.committed += batch.length;
         this.releaseBarriers();

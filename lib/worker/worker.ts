@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { parseDatabaseUrl } from "../../db/open-database";
 import type { Engine } from "../engine/engine";
 import type { Tag } from "../engine/types";
 import { KNOWN_SOURCE_KINDS } from "../rules/types";
@@ -20,6 +21,7 @@ import { closeNats, natsClients, type NatsClients } from "./nats";
 import { NatsInput, type NatsInputSettings } from "./nats-input";
 import { NatsTagSink } from "./nats-sink";
 import { DbTagSink, JsonlSink } from "./sinks";
+import { WalCheckpointer } from "./wal-checkpointer";
 import { WorkerState } from "./stats";
 import { errorMessage, wallNowMs } from "./util";
 import { WorkerDb } from "./worker-db";
@@ -243,6 +245,9 @@ export class WorkerRuntime {
             onBacklog: (n) => (state.dbTagBacklog = n),
           })
         : null;
+    // SQLite file: WAL checkpoints on a helper thread instead of inside the sink's transactions.
+    const dbTarget = dbSink && c.rules.kind === "database" ? parseDatabaseUrl(c.rules.url) : null;
+    const checkpointer = dbTarget?.dialect === "sqlite" && !dbTarget.memory ? new WalCheckpointer(dbTarget.path, { logger: log }) : null;
     // Block memory is reused: input blocks come back from the threads (or right after a
     // main-thread evaluation), output buffers once the sink has written them.
     const memory = blockMemory(pool);
@@ -369,6 +374,7 @@ export class WorkerRuntime {
         code = 2;
       }
     }
+    await checkpointer?.stop();
     natsSinkAbort.abort();
     return code;
   }
