@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { parseDatabaseUrl } from "../../db/open-database";
+import { parseDatabaseUrl } from "../../db/url";
 import type { Engine } from "../engine/engine";
 import type { Tag } from "../engine/types";
 import { KNOWN_SOURCE_KINDS } from "../rules/types";
