@@ -95,7 +95,8 @@ interface Ctx {
   commands: string[];
 }
 
-function envelope(i: number, run: string, commands: string[], perSession = 5): { subject: string; id: string; data: string } {
+/** Session envelope i of a run: `attacker.session.ended` with 5 commands (also what bench/tag-store.ts inserts the tags of). */
+export function sessionEnvelope(i: number, run: string, commands: string[], perSession = 5): { subject: string; id: string; data: string } {
   const id = `${run}-${i}`;
   const cmds: string[] = [];
   for (let k = 0; k < perSession; k++) cmds.push(commands[(i * perSession + k) % commands.length] as string);
@@ -258,11 +259,11 @@ async function throughput(c: Ctx, o: NatsBenchOptions): Promise<void> {
   // For reference: one js.publish (a request with its own reply, timer and promise) per envelope.
   await ensureStreams(c.jsm, { stream: "PUBREF", prefix: "pubref." });
   const refCount = Math.min(o.sessions, 100_000);
-  const ref = await publish(c.js, refCount, (i) => envelope(i, "ref", c.commands), "pubref.");
+  const ref = await publish(c.js, refCount, (i) => sessionEnvelope(i, "ref", c.commands), "pubref.");
   await c.jsm.streams.delete("PUBREF");
   await c.jsm.streams.delete("PUBREF_TTP");
   console.log(JSON.stringify({ figure: "publish rate, one js.publish per envelope (4000 PubAcks outstanding; reference)", envelopes: refCount, envelopes_per_s: Math.round(ref), load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
-  const rate = await publishBatched(c.nc, o.sessions, (i) => envelope(i, "tp", c.commands), prefix);
+  const rate = await publishBatched(c.nc, o.sessions, (i) => sessionEnvelope(i, "tp", c.commands), prefix);
   console.log(JSON.stringify({ figure: "publish rate (core publishes with Nats-Msg-Id, PubAcks on one reply subject, 8000 outstanding)", envelopes: o.sessions, envelopes_per_s: Math.round(rate), command_events_per_s: Math.round(rate * 5), load_average: loadavg().map((x) => Number(x.toFixed(2))) }));
   const info = await c.jsm.streams.info(stream);
   if (info.state.messages !== o.sessions) throw new Error(`stream ${stream} holds ${info.state.messages} envelopes, expected ${o.sessions}`);
@@ -508,7 +509,7 @@ async function faults(c: Ctx): Promise<void> {
   await store.close();
   const expected = new Set<string>();
   for (let i = 0; i < sessions; i++) {
-    const m = envelope(i, "fault", c.commands);
+    const m = sessionEnvelope(i, "fault", c.commands);
     const r = eventsFromMessage(m.subject, m.data);
     if (r.ok) for (const e of r.events) for (const t of engine.evaluate(e)) if (t.confidence >= 0.3) expected.add(t.uuid);
   }
@@ -526,7 +527,7 @@ async function faults(c: Ctx): Promise<void> {
       d.close();
     }
   };
-  const publishing = publish(c.js, sessions, (i) => envelope(i, "fault", c.commands), prefix, 1000);
+  const publishing = publish(c.js, sessions, (i) => sessionEnvelope(i, "fault", c.commands), prefix, 1000);
   while (count() < expected.size * 0.25) await sleep(20);
   a.proc.kill("SIGKILL");
   const killedAt = performance.now();

@@ -1,7 +1,7 @@
 import { benchEngine, COMMAND_RULES_DIR } from "./engine";
 
 const USAGE =
-  "usage: npm run bench -- <engine|store|swarm|nats|cli|ui|live|test-panel|editor|hostile|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n] [--batch n] [--repeats n] [--rules-count n] [--corpus-only|--flood-only] [--tabs n] [--rate n] [--seconds n] [--no-build]";
+  "usage: npm run bench -- <engine|store|swarm|nats|cli|ui|live|test-panel|editor|hostile|tag-store|all> [--rules <dir>] [--command-rules <dir>] [--workers n] [--changes n] [--events n] [--threads n] [--sessions n] [--batch n] [--repeats n] [--rules-count n] [--corpus-only|--flood-only] [--tabs n] [--rate n] [--seconds n] [--no-build]";
 
 async function main(argv: string[]): Promise<number> {
   const [name = "all", ...rest] = argv;
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   // Figures measured on "the sample pack's command rules" (engine (a), swarm) use a pinned copy.
   const cmdIdx = rest.indexOf("--command-rules");
   const commandRulesDir = cmdIdx >= 0 ? (rest[cmdIdx + 1] ?? COMMAND_RULES_DIR) : COMMAND_RULES_DIR;
-  const known = ["engine", "store", "swarm", "nats", "cli", "ui", "live", "test-panel", "editor", "hostile", "all"];
+  const known = ["engine", "store", "swarm", "nats", "cli", "ui", "live", "test-panel", "editor", "hostile", "tag-store", "all"];
   const num = (flag: string): number | undefined => {
     const i = rest.indexOf(flag);
     if (i < 0) return undefined;
@@ -36,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === "nats" || name === "all") {
     const { benchNats } = await import("./nats");
     await benchNats({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000, repeats: num("--repeats") ?? 1 });
+  }
+  if (name === "tag-store" || name === "all") {
+    const { benchTagStore } = await import("./tag-store");
+    await benchTagStore({ rulesDir, sessions: num("--sessions") ?? 200_000, batch: num("--batch") ?? 1000 });
   }
   if (name === "cli" || name === "all") {
     const { benchCli } = await import("./cli");
