@@ -157,7 +157,7 @@ export async function runWorker(argv: string[]): Promise<number> {
       maxDeliver: parseInteger("max-deliver", values["max-deliver"], 1, 1000) ?? 5,
       ackWaitMs: parseDuration("ack-wait", values["ack-wait"], 30_000),
       batch,
-      maxAckPending: Math.max(1000, batch * 16),
+      maxAckPending: Math.max(1000, batch * 32),
     };
     if (input.ackWaitMs < 1000) throw new UsageError("--ack-wait must be at least 1s");
   } else if (eventsPath === "-") {

@@ -9,6 +9,9 @@ import { ensureConsumer, subjectFor } from "./nats";
 import { eventsFromMessage, type DeadLetterReason } from "./nats-envelope";
 import { backoffMs, errorMessage } from "./util";
 
+/** Fetch batches one worker holds unacknowledged at most (`--batch` messages each). */
+const HELD_BATCHES = 8;
+
 export interface NatsInputSettings {
   stream: string;
   durable: string;
@@ -180,7 +183,10 @@ export class NatsInput {
           consumer = await this.clients.js.consumers.get(this.s.stream, this.s.durable);
         }
         // Bounded in-flight work: pull again only when what this worker holds leaves room for a batch.
-        const room = this.s.batch * 3 - this.held.size;
+        // Eight batches: while one transaction commits the tags of the messages before, the next
+        // ones are evaluated, so the db sink's transactions grow with a backlog (fewer, larger
+        // commits; see DbTagSink's batchSize). The consumer's max_ack_pending bounds the group.
+        const room = this.s.batch * HELD_BATCHES - this.held.size;
         if (room < this.s.batch / 2) {
           await new Promise<void>((resolve) => {
             this.roomWake = resolve;
