@@ -8,13 +8,13 @@
 // their insertion, with nothing else running: no NATS, no parsing, no evaluation. Whatever the
 // workers do, they cannot drain faster than this.
 //
-// (1) the worker's own sink path (WorkerDb.insertTags, batches of 1,000 events' tags, as
-//     `ttp worker --sink db --batch 1000` writes them) into an SQLite file with the shipped
-//     migrations; (2) the bare better-sqlite3 loop beneath it (one prepared INSERT per row, in key
-//     order, 1 transaction per batch), with the shipped schema, without its three secondary
-//     indexes, and with a minimal 3-column row keyed by the same UUIDs — what no schema change
-//     short of dropping per-tag rows can beat; (3) PostgreSQL through WorkerDb.insertTags, one
-//     writer and two concurrent writers (its writers do not serialise).
+// (1) the worker's own sink path (WorkerDb.insertTags) into an SQLite file with the shipped
+//     migrations, one transaction per sink batch of 1,000 events' tags and per ≈ 40,000 tags (the
+//     db sink's most, which a backlog fills); (2) the bare better-sqlite3 loop beneath it (one
+//     prepared INSERT per row, in key order) with the shipped schema, without its three secondary
+//     indexes, and with a minimal 3-column row keyed by the same UUIDs — what no schema change short
+//     of dropping per-tag rows can beat —, up to 200 batches per transaction; (3) PostgreSQL through
+//     WorkerDb.insertTags, one writer and two concurrent writers (its writers do not serialise).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -114,12 +114,12 @@ function dummyTag(): Tag {
 }
 
 /** One prepared INSERT per row in key order, one transaction per batch; returns [ms, CPU µs]. */
-function bare(file: string, schema: "shipped" | "no-secondary" | "minimal", batches: Tag[][], cacheKiB = 65_536): [number, number] {
+function bare(file: string, schema: "shipped" | "no-secondary" | "minimal", batches: Tag[][]): [number, number] {
   const db = new Database(file);
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
-    db.pragma(`cache_size = -${cacheKiB}`);
+    db.pragma("cache_size = -65536");
     db.pragma("wal_autocheckpoint = 4000");
     let insert: Database.Statement;
     let values: (t: Tag, now: string) => unknown[];
@@ -156,24 +156,29 @@ export async function benchTagStore(options: Partial<TagStoreBenchOptions> = {})
       `tag-store: ${o.sessions.toLocaleString("en-US")} session envelopes → ${events.toLocaleString("en-US")} command events (+ the session events) → ${tags.toLocaleString("en-US")} tags ` +
         `(${(tags / events).toFixed(2)} per command event, ${o.rulesDir}, floor ${DEFAULT_MIN_CONFIDENCE}), in ${batches.length} batches of ${o.batch} events; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     );
-    console.log("SQLite file (one writer at a time, whatever the number of workers):");
-    const sqliteMs = await viaWorkerDb(`file:${path.join(tmp, "worker.db")}`, [batches]);
-    console.log(line("WorkerDb.insertTags (the db sink's own path), shipped schema", tags, events, sqliteMs, null));
-    for (const schema of ["shipped", "no-secondary", "minimal"] as const) {
-      const [ms, cpu] = bare(path.join(tmp, `${schema}.db`), schema, batches);
-      const label = schema === "shipped" ? "bare better-sqlite3 loop, shipped schema" : schema === "no-secondary" ? "same, without the 3 secondary indexes" : "same, a minimal row (uuid key, rule_id, source_id)";
-      console.log(line(label, tags, events, ms, cpu));
+    // Transactions of `per` sink batches each: the sink writes up to 40,000 tags at once (DbTagSink
+    // batchSize), which a backlog fills; one batch (1,000 events) was its size before.
+    const merge = (per: number): Tag[][] => {
+      const out: Tag[][] = [];
+      for (let i = 0; i < batches.length; i += per) out.push(batches.slice(i, i + per).flat());
+      return out;
+    };
+    const sinkSize = Math.max(1, Math.floor(40_000 / Math.max(1, tags / batches.length)));
+    console.log(`SQLite file (one writer at a time, whatever the number of workers); transactions of 1 batch (${Math.round(tags / batches.length).toLocaleString("en-US")} tags), ${sinkSize} batches (≈ 40,000 tags, the sink's most) and 200 batches:`);
+    for (const per of [1, sinkSize]) {
+      const ms = await viaWorkerDb(`file:${path.join(tmp, `worker-${per}.db`)}`, [merge(per)]);
+      console.log(line(`WorkerDb.insertTags (the db sink's own path), shipped schema, ${per} batch(es) per transaction`, tags, events, ms, null));
     }
-    // The most favourable tuning: a 1 GiB page cache and 12 sink batches per transaction.
-    const merged: Tag[][] = [];
-    for (let i = 0; i < batches.length; i += 12) merged.push(batches.slice(i, i + 12).flat());
-    for (const schema of ["shipped", "minimal"] as const) {
-      const [ms, cpu] = bare(path.join(tmp, `${schema}-tuned.db`), schema, merged, 1_048_576);
-      console.log(line(`${schema === "shipped" ? "shipped schema" : "minimal row"}, 1 GiB page cache, 12 batches per transaction`, tags, events, ms, cpu));
+    for (const schema of ["shipped", "no-secondary", "minimal"] as const) {
+      for (const per of schema === "shipped" ? [1, sinkSize, 200] : [sinkSize, 200]) {
+        const [ms, cpu] = bare(path.join(tmp, `${schema}-${per}.db`), schema, merge(per));
+        const label = schema === "shipped" ? "bare better-sqlite3 loop, shipped schema" : schema === "no-secondary" ? "bare loop, without the 3 secondary indexes" : "bare loop, a minimal row (uuid key, rule_id, source_id)";
+        console.log(line(`${label}, ${per} batch(es) per transaction`, tags, events, ms, cpu));
+      }
     }
     console.log("PostgreSQL (127.0.0.1, same machine; a fresh database per case):");
     const halves = [batches.filter((_, i) => i % 2 === 0), batches.filter((_, i) => i % 2 === 1)];
-    for (const [label, parts] of [["WorkerDb.insertTags, 1 writer", [batches]], ["WorkerDb.insertTags, 2 concurrent writers (alternate batches)", halves]] as const) {
+    for (const [label, parts] of [["WorkerDb.insertTags, 1 writer, 1 batch per transaction", [batches]], ["WorkerDb.insertTags, 2 concurrent writers (alternate batches)", halves], [`WorkerDb.insertTags, 2 concurrent writers, ${sinkSize} batches per transaction`, halves.map((h) => { const out: Tag[][] = []; for (let i = 0; i < h.length; i += sinkSize) out.push(h.slice(i, i + sinkSize).flat()); return out; })]] as const) {
       const pg = await createTestPgDatabase();
       try {
         console.log(line(label, tags, events, await viaWorkerDb(pg.url, [...parts]), null));
