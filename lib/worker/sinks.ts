@@ -127,7 +127,7 @@ export class DbTagSink {
     private readonly options: DbTagSinkOptions,
   ) {
     this.batchSize = options.batchSize ?? 40_000;
-    this.maxBuffered = Math.max(options.maxBuffered ?? 160_000, this.batchSize);
+    this.maxBuffered = options.maxBuffered ?? 160_000;
     this.flushMs = options.flushMs ?? 10;
     this.maxFlushMs = Math.max(this.flushMs, options.maxFlushMs ?? 200);
     this.commitGapMs = options.commitGapMs ?? 5;
