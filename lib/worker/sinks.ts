@@ -70,7 +70,7 @@ export interface DbTagSinkOptions {
   /**
    * Tags per insert transaction at most (default 40,000). Large on purpose: a transaction's cost is
    * mostly the random B-tree pages it dirties, each written whole to SQLite's WAL, so rows per page
-   * decide (bench tag-store; NATS drain with 2 workers 28.8k → 55.5k command events/s from 8,000 to
+   * decide (bench tag-store; NATS drain with 2 workers 28.8k → 46k–55k command events/s from 8,000 to
    * 40,000). A partial batch still goes after `flushMs`, so this only matters under a backlog.
    */
   batchSize?: number;
