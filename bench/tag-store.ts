@@ -80,6 +80,13 @@ async function buildTags(o: TagStoreBenchOptions): Promise<Batches> {
   return { batches, events, tags };
 }
 
+/** Transactions of `per` sink batches each (the sink writes up to 40,000 tags at once, which a backlog fills). */
+function merged(batches: readonly Tag[][], per: number): Tag[][] {
+  const out: Tag[][] = [];
+  for (let i = 0; i < batches.length; i += per) out.push(batches.slice(i, i + per).flat());
+  return out;
+}
+
 const rate = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toLocaleString("en-US");
 
 function line(label: string, rows: number, events: number, ms: number, cpuUs: number | null): string {
@@ -158,27 +165,22 @@ export async function benchTagStore(options: Partial<TagStoreBenchOptions> = {})
     );
     // Transactions of `per` sink batches each: the sink writes up to 40,000 tags at once (DbTagSink
     // batchSize), which a backlog fills; one batch (1,000 events) was its size before.
-    const merge = (per: number): Tag[][] => {
-      const out: Tag[][] = [];
-      for (let i = 0; i < batches.length; i += per) out.push(batches.slice(i, i + per).flat());
-      return out;
-    };
     const sinkSize = Math.max(1, Math.floor(40_000 / Math.max(1, tags / batches.length)));
     console.log(`SQLite file (one writer at a time, whatever the number of workers); transactions of 1 batch (${Math.round(tags / batches.length).toLocaleString("en-US")} tags), ${sinkSize} batches (≈ 40,000 tags, the sink's most) and 200 batches:`);
     for (const per of [1, sinkSize]) {
-      const ms = await viaWorkerDb(`file:${path.join(tmp, `worker-${per}.db`)}`, [merge(per)]);
+      const ms = await viaWorkerDb(`file:${path.join(tmp, `worker-${per}.db`)}`, [merged(batches, per)]);
       console.log(line(`WorkerDb.insertTags (the db sink's own path), shipped schema, ${per} batch(es) per transaction`, tags, events, ms, null));
     }
     for (const schema of ["shipped", "no-secondary", "minimal"] as const) {
       for (const per of schema === "shipped" ? [1, sinkSize, 200] : [sinkSize, 200]) {
-        const [ms, cpu] = bare(path.join(tmp, `${schema}-${per}.db`), schema, merge(per));
+        const [ms, cpu] = bare(path.join(tmp, `${schema}-${per}.db`), schema, merged(batches, per));
         const label = schema === "shipped" ? "bare better-sqlite3 loop, shipped schema" : schema === "no-secondary" ? "bare loop, without the 3 secondary indexes" : "bare loop, a minimal row (uuid key, rule_id, source_id)";
         console.log(line(`${label}, ${per} batch(es) per transaction`, tags, events, ms, cpu));
       }
     }
     console.log("PostgreSQL (127.0.0.1, same machine; a fresh database per case):");
     const halves = [batches.filter((_, i) => i % 2 === 0), batches.filter((_, i) => i % 2 === 1)];
-    for (const [label, parts] of [["WorkerDb.insertTags, 1 writer, 1 batch per transaction", [batches]], ["WorkerDb.insertTags, 2 concurrent writers (alternate batches)", halves], [`WorkerDb.insertTags, 2 concurrent writers, ${sinkSize} batches per transaction`, halves.map((h) => { const out: Tag[][] = []; for (let i = 0; i < h.length; i += sinkSize) out.push(h.slice(i, i + sinkSize).flat()); return out; })]] as const) {
+    for (const [label, parts] of [["WorkerDb.insertTags, 1 writer, 1 batch per transaction", [batches]], ["WorkerDb.insertTags, 2 concurrent writers (alternate batches)", halves], [`WorkerDb.insertTags, 2 concurrent writers, ${sinkSize} batches per transaction`, halves.map((h) => merged(h, sinkSize))]] as const) {
       const pg = await createTestPgDatabase();
       try {
         console.log(line(label, tags, events, await viaWorkerDb(pg.url, [...parts]), null));
