@@ -28,6 +28,26 @@ class CountingWorkerDb extends WorkerDb {
   }
 }
 
+/**
+ * A real WorkerDb on a fresh SQLite file (migrated) and a second connection, as another process,
+ * that holds the file's write lock (BEGIN IMMEDIATE) while `run` starts; both closed afterwards.
+ */
+async function withWriteLockHeld(name: string, run: (db: CountingWorkerDb, other: Database.Database) => Promise<void>): Promise<void> {
+  const file = path.join(dir, name);
+  const db = new CountingWorkerDb(`file:${file}`);
+  expect(await db.countTags()).toBe(0); // opens and migrates
+  const other = new Database(file);
+  other.pragma("busy_timeout = 5000");
+  try {
+    other.exec("BEGIN IMMEDIATE");
+    await run(db, other);
+  } finally {
+    if (other.inTransaction) other.exec("ROLLBACK");
+    other.close();
+    await db.close();
+  }
+}
+
 const tags = (from: number, count: number): Tag[] => Array.from({ length: count }, (_, i) => tag(from + i));
 
 const tag = (n: number): Tag => ({
@@ -49,13 +69,7 @@ const tag = (n: number): Tag => ({
 
 describe("DbTagSink on an SQLite file whose write lock another process holds", () => {
   it("insertTags with noWait writes nothing and answers null; the sink retries without reporting an outage and commits once the lock is released", async () => {
-    const file = path.join(dir, "locked.db");
-    const db = new WorkerDb(`file:${file}`);
-    expect(await db.countTags()).toBe(0); // opens and migrates
-    const other = new Database(file);
-    other.pragma("busy_timeout = 5000");
-    try {
-      other.exec("BEGIN IMMEDIATE");
+    await withWriteLockHeld("locked.db", async (db, other) => {
       expect(await db.insertTags([tag(1)], "w", "2030-01-01T00:00:00.000Z", { noWait: true })).toBeNull();
 
       const statuses: boolean[] = [];
@@ -78,23 +92,13 @@ describe("DbTagSink on an SQLite file whose write lock another process holds", (
       expect(statuses).not.toContain(false);
       expect(await db.insertTags([tag(2), tag(3)], "w", "2030-01-01T00:00:00.000Z", { noWait: true })).toBe(1);
       expect(await sink.close(Date.now() + 1000)).toBe(0);
-    } finally {
-      if (other.inTransaction) other.exec("ROLLBACK");
-      other.close();
-      await db.close();
-    }
+    });
   });
 });
 
 describe("DbTagSink flush policy", () => {
   it("a backlog (here: tags piling up while another process holds the write lock) is committed in transactions of up to 40,000 tags", async () => {
-    const file = path.join(dir, "backlog.db");
-    const db = new CountingWorkerDb(`file:${file}`);
-    expect(await db.countTags()).toBe(0); // opens and migrates
-    const other = new Database(file);
-    other.pragma("busy_timeout = 5000");
-    try {
-      other.exec("BEGIN IMMEDIATE");
+    await withWriteLockHeld("backlog.db", async (db, other) => {
       const sink = new DbTagSink(db, { workerId: "w" });
       // 100,000 tags handed over as a NATS worker's blocks would be, while the sink cannot write.
       for (let i = 0; i < 100; i++) await sink.write(tags(1 + i * 1000, 1000));
@@ -108,10 +112,7 @@ describe("DbTagSink flush policy", () => {
       // less per tag (with the earlier cap of 8,000 this was 13 transactions).
       expect(db.transactions).toBe(3);
       expect(await sink.close(Date.now() + 1000)).toBe(0);
-    } finally {
-      other.close();
-      await db.close();
-    }
+    });
   });
 
   it("durable() writes what was handed over without waiting for the flush timer", async () => {
@@ -163,12 +164,7 @@ describe("DbTagSink flush policy", () => {
   });
 
   it("tags written while a transaction waits for the write lock join it; every waiting durable() resolves with it, without the flush timer", async () => {
-    const file = path.join(dir, "during.db");
-    const db = new CountingWorkerDb(`file:${file}`);
-    expect(await db.countTags()).toBe(0);
-    const other = new Database(file);
-    try {
-      other.exec("BEGIN IMMEDIATE");
+    await withWriteLockHeld("during.db", async (db, other) => {
       const sink = new DbTagSink(db, { workerId: "w", flushMs: 3_600_000, maxFlushMs: 3_600_000 });
       await sink.write(tags(1, 2));
       const first = sink.durable();
@@ -181,11 +177,7 @@ describe("DbTagSink flush policy", () => {
       expect(await db.countTags()).toBe(4);
       expect(db.transactions).toBe(1);
       expect(await sink.close(Date.now() + 1000)).toBe(0);
-    } finally {
-      if (other.inTransaction) other.exec("ROLLBACK");
-      other.close();
-      await db.close();
-    }
+    });
   });
 });
 
