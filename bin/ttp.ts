@@ -1,12 +1,6 @@
-import { runEval, EVAL_USAGE } from "./commands/eval";
-import { runValidate, VALIDATE_USAGE } from "./commands/validate";
 import { EXIT, reportError, UsageError } from "./cli-support";
-import { STORE_COMMANDS, STORE_USAGE } from "./commands/store-commands";
+import { EVAL_USAGE, NATS_USAGE, STORE_USAGE, USER_USAGE, VALIDATE_USAGE, WORKER_USAGE, WORKERS_USAGE } from "./commands/usage";
 import { ConfigError } from "./config";
-import { runWorker, WORKER_USAGE } from "./commands/worker";
-import { USER_COMMANDS, USER_USAGE } from "./commands/user";
-import { runWorkers, WORKERS_USAGE } from "./commands/workers";
-import { NATS_USAGE, runNats } from "./commands/nats";
 import { startTelemetry } from "../lib/telemetry-sdk";
 
 const USAGE = `usage: bin/ttp <command>   (or npm run -s ttp -- <command>)
@@ -27,14 +21,25 @@ Exit codes: 0 ok, 1 validation or usage error (including an unknown rule), 2 run
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  validate: runValidate,
-  eval: runEval,
-  ...STORE_COMMANDS,
-  worker: runWorker,
-  workers: runWorkers,
-  nats: runNats,
-  ...USER_COMMANDS,
+/**
+ * Each command's module is loaded when the command runs (esbuild turns these imports into lazily
+ * initialised parts of the one bundle): `ttp eval` does not initialise the database drivers, NATS
+ * or the metrics registry, and `--help` initialises nothing but the usage lines.
+ */
+const storeCommand = (name: string) => async (): Promise<Command> => (await import("./commands/store-commands")).STORE_COMMANDS[name] as Command;
+const userCommand = (name: string) => async (): Promise<Command> => (await import("./commands/user")).USER_COMMANDS[name] as Command;
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import("./commands/validate")).runValidate,
+  eval: async () => (await import("./commands/eval")).runEval,
+  rules: storeCommand("rules"),
+  state: storeCommand("state"),
+  tail: storeCommand("tail"),
+  db: storeCommand("db"),
+  worker: async () => (await import("./commands/worker")).runWorker,
+  workers: async () => (await import("./commands/workers")).runWorkers,
+  nats: async () => (await import("./commands/nats")).runNats,
+  user: userCommand("user"),
+  token: userCommand("token"),
 };
 
 // `ttp tail | head` and friends: a closed pipe ends the command quietly.
@@ -50,11 +55,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
   // Nothing of the OpenTelemetry SDK is loaded unless an OTEL_* variable asks for export.
   const telemetry = await startTelemetry(process.env, { serviceName: serviceNameFor(name, rest), pid: process.pid, nodeVersion: process.versions.node });
   try {
+    const command = await load();
     return await command(rest);
   } finally {
     const failed = await telemetry?.shutdown();

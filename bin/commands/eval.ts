@@ -11,8 +11,8 @@ import { toWire } from "../../lib/worker/rule-ops";
 import { JsonlSink } from "../../lib/worker/sinks";
 import { createWorkerEngine } from "../../lib/worker/worker-engine";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
+import { EVAL_USAGE } from "./usage";
 
-export const EVAL_USAGE = "ttp eval --rules <dir> [--events <file>|-] [--min-confidence x] [--threads n]";
 
 /**
  * `ttp eval`: JSON Lines events in, one JSON line per tag out; bad lines reported and skipped.

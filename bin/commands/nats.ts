@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STREAM, ensureStreams, natsClients, validPrefix } from "../../lib/worker/nats";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
+import { NATS_USAGE } from "./usage";
 import { parseEnv } from "../config";
 import { loggerFor } from "../open-store";
 
-export const NATS_USAGE = ["ttp nats init --nats <url> [--stream DECNET] [--subject-prefix <p>] [--replicas n]"];
 
 /** `ttp nats init`: creates or updates the input stream and `<stream>_TTP` (idempotent); prints what it did. */
 export async function runNats(argv: string[]): Promise<number> {

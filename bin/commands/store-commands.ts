@@ -13,18 +13,8 @@ import { EXIT, parseNumberOption, UsageError } from "../cli-support";
 import { parseEnv, parseStatePolicy, type TtpEnv } from "../config";
 import { openDatabaseStore, openStore } from "../open-store";
 import { startProgress } from "../progress";
+import { STORE_USAGE } from "./usage";
 
-export const STORE_USAGE = [
-  "ttp rules list [--json]",
-  "ttp rules import <dir> [--by <actor>]",
-  "ttp rules export <dir>",
-  "ttp rules delete <rule_id> --by <actor> [--reason text]",
-  "ttp state get <rule_id>",
-  "ttp state set <rule_id> enabled|disabled|clipped [--confidence-max x] [--expires 90s|30m|2h|7d|<ISO-8601>] [--reason text] --by <actor>",
-  "ttp state clear <rule_id> --by <actor> [--reason text]",
-  "ttp tail [--from-seq n] [--json]",
-  "ttp db migrate",
-];
 
 async function withStore<T>(env: TtpEnv, fn: (store: RuleStore) => Promise<T>, options: { watch?: boolean; expiry?: boolean } = {}): Promise<T> {
   const store = await openStore(env, options);

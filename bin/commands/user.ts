@@ -4,20 +4,9 @@ import { openAuthStore, ROLES, type AuthStore, type Role, type User } from "../.
 import { NotFoundError, ValidationError } from "../../lib/errors";
 import { EXIT, UsageError } from "../cli-support";
 import { parseEnv } from "../config";
+import { USER_USAGE, USER_USAGE_BY_COMMAND } from "./usage";
 
-const U = {
-  add: "ttp user add <name> --role viewer|admin --password-stdin",
-  list: "ttp user list [--json]",
-  passwd: "ttp user passwd <name> --password-stdin",
-  role: "ttp user role <name> viewer|admin",
-  remove: "ttp user remove <name>",
-  log: "ttp user log [--user <name>] [--limit n] [--json]",
-  tokenCreate: "ttp token create <username> --label <text>",
-  tokenList: "ttp token list [--json]",
-  tokenRevoke: "ttp token revoke <id>",
-};
-
-export const USER_USAGE = Object.values(U);
+const U = USER_USAGE_BY_COMMAND;
 
 /** Who a CLI change is recorded as: the OS account that ran it. */
 function cliActor(): string {

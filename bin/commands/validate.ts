@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 import { formatIssue, type ValidationIssue } from "../../lib/errors";
 import { isRuleFileName, loadRulesDir, validateRuleFiles, type RuleFile } from "../../lib/rules/rule-files";
 import { EXIT, UsageError } from "../cli-support";
+import { VALIDATE_USAGE } from "./usage";
 
-export const VALIDATE_USAGE = "ttp validate <path…>   (files or rule directories)";
 
 /** `ttp validate <path…>`: one `path:line:col: message` per problem; exit 1 when any error. */
 export async function runValidate(argv: string[]): Promise<number> {

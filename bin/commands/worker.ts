@@ -9,13 +9,8 @@ import { WorkerRuntime, type WorkerConfig, type WorkerInput } from "../../lib/wo
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
 import { parseEnv } from "../config";
 import { loggerFor } from "../open-store";
+import { WORKER_USAGE } from "./usage";
 
-export const WORKER_USAGE = [
-  "ttp worker --role master [--id <id>] [--port n] [--host addr] [--report-interval 5s] [--nats <url> [--stream DECNET] [--subject-prefix p]]",
-  "ttp worker --role worker [--id <id>] [--events <file>|- [--follow [--from-end] [--checkpoint <file>]] | --nats <url> --durable <name> [--stream DECNET] [--subject-prefix p] [--max-deliver 5] [--ack-wait 30s] [--batch 500]]",
-  "           [--sink jsonl|db|nats (comma-separated)] [--out <file>|-]",
-  "           [--min-confidence x] [--threads n] [--match-cache n] [--port n] [--host addr] [--report-interval 5s] [--trace-applied <file>|-] [--drain-timeout 10s]",
-];
 
 const WORKER_ONLY = ["events", "follow", "from-end", "checkpoint", "sink", "out", "min-confidence", "threads", "match-cache", "trace-applied", "drain-timeout", "durable", "max-deliver", "ack-wait", "batch"] as const;
 const SINKS = ["jsonl", "db", "nats"] as const;

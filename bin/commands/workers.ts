@@ -3,9 +3,9 @@ import { DatabaseRuleStore } from "../../lib/store/database-store";
 import { describeInput, noisyRules, workerViews, type WorkerView } from "../../lib/worker/drift";
 import { WorkerDb } from "../../lib/worker/worker-db";
 import { EXIT, UsageError } from "../cli-support";
+import { WORKERS_USAGE } from "./usage";
 import { parseEnv } from "../config";
 
-export const WORKERS_USAGE = "ttp workers [--json] [--check] [--noisy n]";
 
 /** `ttp workers`: the drift and noise report the workers write (SPEC §5), from a shell; `--check` for monitoring. */
 export async function runWorkers(argv: string[]): Promise<number> {

@@ -93,6 +93,35 @@ describe("evaluateBlock", () => {
     const r = evaluateBlock(block(cmd("e1", "uname")), engine, { minConfidence: 0, jsonl: false, rows: false });
     expect({ tags: r.tags, jsonl: r.jsonl.byteLength, rows: r.rows }).toEqual({ tags: 2, jsonl: 0, rows: null });
   });
+
+  it("gives a block of many 64 KiB pieces the result of its lines one by one: lines across piece ends, a line longer than a piece, non-ASCII, CRLF, bad lines", () => {
+    const lines: string[] = [];
+    for (let i = 0; lines.join("\n").length < 400_000; i++) {
+      if (i % 97 === 5) lines.push(cmd(`x${i}`, `uname ${"a".repeat(100_000)}`)); // longer than a piece
+      else if (i % 89 === 3) lines.push("{not json");
+      else if (i % 53 === 1) lines.push(cmd(`u${i}`, `uname é 😀 ${"ü".repeat(i % 300)}`) + "\r");
+      else if (i % 41 === 2) lines.push("");
+      else lines.push(cmd(`e${i}`, `${i % 3 === 0 ? "uname" : "ls"} ${"-".repeat(i % 500)}`));
+    }
+    const text = lines.join("\n") + "\n";
+    const whole = evaluateBlock(block(text), engine, { ...opts, maxSamples: 1000 });
+    expect(whole.lines).toBe(lines.length);
+    let jsonl = "";
+    let events = 0;
+    const bad: number[] = [];
+    lines.forEach((line, i) => {
+      const r = evaluateBlock(block(line), engine, { ...opts, maxSamples: 1000 });
+      jsonl += Buffer.from(r.jsonl).toString("utf8");
+      events += r.events;
+      if (r.malformed > 0) bad.push(i + 1);
+    });
+    expect(whole.events).toBe(events);
+    expect(whole.malformedSamples.map((m) => m.line)).toEqual(bad);
+    expect(bad.length).toBeGreaterThan(2);
+    expect(Buffer.from(whole.jsonl).toString("utf8")).toBe(jsonl);
+    expect(jsonl).toContain("😀");
+    expect(jsonl).toContain('"source_id":"x5"');
+  });
 });
 
 describe("evaluateEvents (NATS input on the main thread)", () => {

@@ -1,5 +1,6 @@
 import { parseEvent } from "../engine/event-line";
 import type { TtpEvent } from "../engine/types";
+import { decodeUtf8 } from "./utf8";
 
 /** Why a bus message can never be processed (a dead letter's `reason`). */
 export type DeadLetterReason =
@@ -70,7 +71,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 function parseJson(data: Uint8Array | string): { ok: true; value: unknown } | { ok: false; detail: string } {
   try {
-    const text = typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
+    const text = typeof data === "string" ? data : decodeUtf8(data);
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message.replace(/"(?:[^"\\]|\\.)*"/g, "…") : "not JSON" };
