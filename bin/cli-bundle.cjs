@@ -87,7 +87,7 @@ const BANNER = [
   'var __ttpSourceUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
 ].join("\n");
 
-function options(entryPoints, plugin) {
+function options(entryPoints, plugin, buildId) {
   return {
     absWorkingDir: ROOT,
     entryPoints,
@@ -100,6 +100,8 @@ function options(entryPoints, plugin) {
     metafile: true,
     external: EXTERNAL,
     banner: { js: BANNER },
+    // A new id per build: what the CLI caches from its own work (bin/rules-cache.ts) is keyed by it.
+    define: { __TTP_BUILD_ID__: JSON.stringify(buildId) },
     plugins: [plugin],
     legalComments: "none",
     // import() of an external becomes require(): the bundle runs as a vm.Script (see runMain), which has no ESM loader.
@@ -128,8 +130,9 @@ function buildBundle() {
   const plugin = importMetaPlugin(threads);
   // buildSync cannot run plugins: the build is async and bin/ttp waits for it.
   return (async () => {
-    const first = await esbuild.build(options(MAIN, plugin));
-    const second = await esbuild.build(options(Object.fromEntries(threads), plugin));
+    const buildId = require("node:crypto").randomUUID();
+    const first = await esbuild.build(options(MAIN, plugin, buildId));
+    const second = await esbuild.build(options(Object.fromEntries(threads), plugin, buildId));
     fs.mkdirSync(OUT, { recursive: true });
     const inputs = new Set();
     for (const r of [first, second]) {

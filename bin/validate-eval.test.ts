@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ruleYaml } from "../lib/rules/testing/fixtures";
 import { runCli } from "./testing/run-cli";
+
+const ROOT = path.resolve(__dirname, "..");
 
 function rulesDir(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "ttp-cli-"));
@@ -93,6 +95,40 @@ describe("ttp eval", () => {
     const r = await runCli(["eval", "--rules", dir(), "--events", "-", "--min-confidence", "0.3"], { input: events });
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { rule_id: string }).rule_id)).toEqual(["R1"]);
+  });
+
+  it("reuses the validated rules of unchanged files (dist/cli/rules-cache) and validates again when a file changes", async () => {
+    const rules = dir();
+    writeFileSync(path.join(rules, "R3.yaml"), ruleYaml("R3", { confidence: 2 }));
+    const file = path.join(rules, "events.jsonl");
+    writeFileSync(file, events);
+    const run = async () => {
+      const r = await runCli(["eval", "--rules", rules, "--events", file]);
+      expect(r.code).toBe(0);
+      return { tags: r.stdout.trim().split("\n").map((l) => { const t = JSON.parse(l) as { rule_id: string; confidence: number }; return `${t.rule_id}:${t.confidence}`; }), stderr: r.stderr };
+    };
+    const cacheDir = path.join(ROOT, "dist/cli/rules-cache");
+    const before = new Set(existsSync(cacheDir) ? readdirSync(cacheDir) : []);
+    const first = await run();
+    expect(first.tags).toEqual(["R1:0.6", "R2:0.2"]);
+    expect(first.stderr).toMatch(/R3\.yaml:\d+:\d+: confidence must be ≤ 1/);
+    // Other tests' evals may add entries meanwhile: this one names this directory's R3.yaml.
+    const written = readdirSync(cacheDir).filter((n) => !before.has(n) && n.endsWith(".json") && readFileSync(path.join(cacheDir, n), "utf8").includes(JSON.stringify(path.join(rules, "R3.yaml"))));
+    expect(written).toHaveLength(1);
+    // A second run reads the entry: what it holds is what eval evaluates and reports.
+    const entry = path.join(cacheDir, written[0] as string);
+    const cached = readFileSync(entry, "utf8");
+    writeFileSync(entry, cached.replace(/\\"confidence\\":0\.6/, '\\"confidence\\":0.55'));
+    expect(readFileSync(entry, "utf8")).not.toBe(cached);
+    const second = await run();
+    expect(second.tags).toEqual(["R1:0.55", "R2:0.2"]);
+    expect(second.stderr).toBe(first.stderr);
+    // A damaged entry is as good as none.
+    writeFileSync(entry, "{");
+    expect((await run()).tags).toEqual(["R1:0.6", "R2:0.2"]);
+    // An edited file is a different rule set.
+    writeFileSync(path.join(rules, "R1.yaml"), ruleYaml("R1", { confidence: 0.7 }));
+    expect((await run()).tags).toEqual(["R1:0.7", "R2:0.2"]);
   });
 
   it("rejects bad options with exit 1", async () => {

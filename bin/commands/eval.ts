@@ -2,15 +2,17 @@ import { createWriteStream, fstatSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { formatIssue } from "../../lib/errors";
-import { loadRulesDir } from "../../lib/rules/rule-files";
+import { readRuleFiles, validateRuleFiles } from "../../lib/rules/rule-files";
+import type { CompiledRule } from "../../lib/rules/types";
 import { EvalPool } from "../../lib/worker/eval-pool";
 import type { BlockResult, EvaluateOptions } from "../../lib/worker/evaluate-block";
 import { blockMemory, evaluateBlocks, INPUT_BYTES, READ_BYTES } from "../../lib/worker/evaluate-stream";
 import { fileInput, InputControl, streamInput } from "../../lib/worker/input";
-import { toWire } from "../../lib/worker/rule-ops";
+import { fromWire, toWire } from "../../lib/worker/rule-ops";
 import { JsonlSink } from "../../lib/worker/sinks";
 import { createWorkerEngine } from "../../lib/worker/worker-engine";
 import { EXIT, parseNumberOption, UsageError } from "../cli-support";
+import { RulesCache, type ValidatedRules } from "../rules-cache";
 import { EVAL_USAGE } from "./usage";
 
 
@@ -47,13 +49,13 @@ export async function runEval(argv: string[]): Promise<number> {
   // The threads start first: they load their bundle while this thread validates the rules.
   const pool = threads > 0 ? new EvalPool(threads, evaluate, (err) => (fatal ??= err), INPUT_BYTES) : null;
   try {
-    const loaded = await loadRulesDir(values.rules);
-    for (const issue of loaded.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-    if (loaded.issues.some((i) => i.severity === "error")) {
-      process.stderr.write(`ttp eval: rules with errors are skipped; evaluating ${loaded.rules.length} valid rule(s)\n`);
+    const { rules, validated } = await validatedRules(values.rules);
+    for (const issue of validated.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    if (validated.issues.some((i) => i.severity === "error")) {
+      process.stderr.write(`ttp eval: rules with errors are skipped; evaluating ${validated.rules.length} valid rule(s)\n`);
     }
-    if (pool) await pool.broadcast({ op: "replace", rules: loaded.rules.map(toWire) });
-    else engine.replaceAll(loaded.rules);
+    if (pool) await pool.broadcast({ op: "replace", rules: validated.rules });
+    else engine.replaceAll(rules);
   } catch (err) {
     await pool?.close();
     throw err;
@@ -94,6 +96,30 @@ export async function runEval(argv: string[]): Promise<number> {
   await out.close();
   if (bad > 0) process.stderr.write(`ttp eval: ${bad} malformed event line(s) skipped\n`);
   return code;
+}
+
+/**
+ * The rule directory validated (files, schema, `tests:`), from the CLI's rules cache when the same
+ * files were validated before by the same build; a cached rule that no longer compiles means the
+ * whole set is validated again.
+ */
+async function validatedRules(dir: string): Promise<{ rules: CompiledRule[]; validated: ValidatedRules }> {
+  const files = await readRuleFiles(dir);
+  const cache = RulesCache.for(files);
+  const hit = cache?.get() ?? null;
+  if (hit !== null) {
+    const rules: CompiledRule[] = [];
+    for (const w of hit.rules) {
+      const r = fromWire(w);
+      if (r === null || r.ruleId !== w.ruleId) break;
+      rules.push(r);
+    }
+    if (rules.length === hit.rules.length) return { rules, validated: hit };
+  }
+  const loaded = validateRuleFiles(files);
+  const validated = { rules: loaded.rules.map(toWire), issues: loaded.issues };
+  cache?.put(validated);
+  return { rules: loaded.rules, validated };
 }
 
 /**
