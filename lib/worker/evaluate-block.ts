@@ -1,12 +1,13 @@
 import type { AnalyzerCounts, AnalyzerFailure, Engine } from "../engine/engine";
 import type { MatchCacheTotals } from "../engine/match-cache";
-import { parseEventLine } from "../engine/event-line";
+import { isAscii } from "node:buffer";
+import { parseEvent, parseEventLine } from "../engine/event-line";
 import type { Tag, TtpEvent } from "../engine/types";
 import type { Span } from "@opentelemetry/api";
 import { SPAN, withSpanSync } from "../telemetry";
 import type { BufferRecycler } from "./buffers";
 import { TagLineWriter, type RuleBytesCache } from "./tag-lines";
-import { decodeUtf8 } from "./utf8";
+import { JsonShapes, NOT_TAKEN } from "./json-shapes";
 
 /** A run of complete input lines (UTF-8; the last may lack its newline). */
 export interface TextBlock {
@@ -206,6 +207,9 @@ class Accumulator {
  */
 const PIECE_BYTES = 64 * 1024;
 
+/** Shapes of the event lines seen so far (one per thread: a cache of the scanner, never of results). */
+const shapes = new JsonShapes();
+
 function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOptions, output: BufferRecycler | null): BlockResult {
   const bytes = block.bytes;
   const maxSamples = options.maxSamples ?? 10;
@@ -222,8 +226,11 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
         if (next !== -1) to = next + 1;
       }
     }
-    const text = decodeUtf8(bytes.subarray(from, to));
+    const piece = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from);
     from = to;
+    // ASCII text is its bytes at the same offsets: the shape scanner copies values out of them.
+    const ascii = isAscii(piece);
+    const text = ascii ? piece.toString("latin1") : piece.toString("utf8");
     let pos = 0;
     const end = text.length;
     while (pos < end) {
@@ -231,18 +238,22 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
       if (nl === -1) nl = end;
       let stop = nl;
       if (stop > pos && text.charCodeAt(stop - 1) === 13) stop--;
-      const line = stop > pos ? text.slice(pos, stop) : "";
+      const start = pos;
       pos = nl + 1;
       lineNo++;
-      if (line.length === 0) continue;
-      const c0 = line.charCodeAt(0);
-      if ((c0 === 32 || c0 === 9) && line.trim() === "") continue;
-      const parsed = parseEventLine(line);
+      if (stop === start) continue;
+      const c0 = text.charCodeAt(start);
+      if (c0 === 32 || c0 === 9) {
+        if (text.slice(start, stop).trim() === "") continue;
+      }
+      const fast = ascii ? shapes.parse(text, start, stop, piece) : NOT_TAKEN;
+      const parsed = fast === NOT_TAKEN ? parseEventLine(text.slice(start, stop)) : parseEvent(fast);
       if (!parsed.ok) {
         acc.malformed++;
         if (acc.samples.length < maxSamples) acc.samples.push({ line: lineNo, error: parsed.error });
         continue;
       }
+      if (fast === NOT_TAKEN && ascii) shapes.learn(parsed.event);
       acc.add(parsed.event);
     }
   }
