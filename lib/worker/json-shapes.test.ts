@@ -180,6 +180,15 @@ describe("JsonShapes", () => {
       const line = JSON.stringify(v);
       if (line !== undefined) expect(parseIn(s, line)).toBe(NOT_TAKEN);
     }
+    // Keys that JSON escapes are never part of a shape: `{"a":"b":1}` is not the key `a":"b`.
+    for (const key of ['a":"b', "a\\b", "a\nb", "é"]) {
+      const s = fresh();
+      s.learn({ [key]: 1 });
+      expect(parseIn(s, JSON.stringify({ [key]: 2 }))).toBe(NOT_TAKEN);
+    }
+    const quoted = fresh();
+    quoted.learn(JSON.parse('{"a\\":\\"b":1}'));
+    expect(parseIn(quoted, '{"a":"b":1}')).toBe(NOT_TAKEN);
     // Rate limit: a second shape right after the first is not learned.
     const s = fresh();
     s.learn({ a: 1 });

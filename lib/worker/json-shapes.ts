@@ -197,12 +197,17 @@ export class JsonShapes {
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** Printable ASCII but the quote and the backslash. */
+const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** The shape of a parsed object (null when it cannot have one); throws when code generation is not allowed. */
 function shapeOf(o: Record<string, unknown>, depth: number): Shape | null {
   if (depth > MAX_DEPTH) return null;
   const keys = Object.keys(o);
   if (keys.length > MAX_KEYS || keys.includes("__proto__")) return null;
+  // A key is matched against the text character for character: only keys JSON writes as they are
+  // (a key holding a quote would let `{"a":"b":1}` pass for the key `a":"b`).
+  for (const k of keys) if (!PLAIN_KEY.test(k)) return null;
   const nested: (Shape | null)[] = [];
   for (const k of keys) {
     const v = o[k];
