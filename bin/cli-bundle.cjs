@@ -224,7 +224,8 @@ function runMain(file) {
     // After the first turn of the event loop: the functions run at start-up are compiled by then.
     setImmediate(() => {
       try {
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        // Evaluation threads of one process write it too: the temporary name is per thread.
+        const tmp = `${cacheFile}.${process.pid}.${require("node:worker_threads").threadId}.tmp`;
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, cacheFile);
       } catch {

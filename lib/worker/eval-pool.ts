@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +47,10 @@ function spawnThread(options: ThreadData): Worker {
     const tsx = createRequire(self).resolve("tsx/cjs");
     return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: options });
   }
+  // The CLI bundle (dist/cli/): through bin/cli-bundle.cjs, which keeps V8's code cache of the
+  // thread's bundle beside it (≈ 0.1 s of compiling per thread at start-up otherwise).
+  const loader = path.join(path.dirname(self), "../../bin/cli-bundle.cjs");
+  if (existsSync(loader)) return new Worker(`require(${JSON.stringify(loader)}).runMain(${JSON.stringify(entry)});`, { eval: true, workerData: options });
   return new Worker(entry, { workerData: options });
 }
 
