@@ -15,7 +15,6 @@ import { EXIT, parseNumberOption, UsageError } from "../cli-support";
 import { RulesCache, type ValidatedRules } from "../rules-cache";
 import { EVAL_USAGE } from "./usage";
 
-
 /**
  * `ttp eval`: JSON Lines events in, one JSON line per tag out; bad lines reported and skipped.
  * The worker's input path (blocks of complete lines, evaluate-block, tag-lines, optional
