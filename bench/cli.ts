@@ -54,15 +54,16 @@ function timed(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv;
 async function medianOf(n: number, args: string[], options: Parameters<typeof timed>[1] & { warmup?: boolean } = {}): Promise<{ median: number; cpu: number; all: number[] }> {
   const all: number[] = [];
   const cpu: number[] = [];
-  if (options.warmup) {
-    // Not timed: the first run after a build writes the CLI's caches (V8 code cache, validated
-    // rules), which every later run only reads.
+  const run = async (): Promise<Awaited<ReturnType<typeof timed>>> => {
     const r = await timed(args, options);
     if (r.code !== 0) throw new Error(`${args.join(" ")} exited with ${r.code}: ${r.stderr}`);
-  }
+    return r;
+  };
+  // Not timed: the first run after a build writes the CLI's caches (V8 code cache, validated
+  // rules), which every later run only reads.
+  if (options.warmup) await run();
   for (let i = 0; i < n; i++) {
-    const r = await timed(args, options);
-    if (r.code !== 0) throw new Error(`${args.join(" ")} exited with ${r.code}: ${r.stderr}`);
+    const r = await run();
     all.push(r.ms);
     cpu.push(r.cpuMs);
   }

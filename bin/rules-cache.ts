@@ -51,19 +51,20 @@ export class RulesCache {
     } catch {
       return null;
     }
+    let v: Partial<ValidatedRules> & { format?: unknown };
     try {
-      const v = JSON.parse(text) as Partial<ValidatedRules> & { format?: unknown };
-      if (v.format !== FORMAT || !Array.isArray(v.rules) || !Array.isArray(v.issues)) return null;
-      try {
-        const now = new Date();
-        utimesSync(this.file, now, now);
-      } catch {
-        // Only the pruning order suffers.
-      }
-      return { rules: v.rules, issues: v.issues };
+      v = JSON.parse(text) as typeof v;
     } catch {
       return null;
     }
+    if (v === null || v.format !== FORMAT || !Array.isArray(v.rules) || !Array.isArray(v.issues)) return null;
+    try {
+      const now = new Date();
+      utimesSync(this.file, now, now);
+    } catch {
+      // Only the pruning order suffers.
+    }
+    return { rules: v.rules, issues: v.issues };
   }
 
   put(value: ValidatedRules): void {

@@ -243,9 +243,7 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
       lineNo++;
       if (stop === start) continue;
       const c0 = text.charCodeAt(start);
-      if (c0 === 32 || c0 === 9) {
-        if (text.slice(start, stop).trim() === "") continue;
-      }
+      if ((c0 === 32 || c0 === 9) && text.slice(start, stop).trim() === "") continue;
       const fast = ascii ? shapes.parse(text, start, stop, piece) : NOT_TAKEN;
       const parsed = fast === NOT_TAKEN ? parseEventLine(text.slice(start, stop)) : parseEvent(fast);
       if (!parsed.ok) {

@@ -177,7 +177,6 @@ export class JsonShapes {
           if (p >= end || !isDigit(s.charCodeAt(p))) return FAIL;
           while (p < end && isDigit(s.charCodeAt(p))) p++;
         }
-        if (p > end) return FAIL;
         values[i] = Number(s.slice(from, p));
       } else if (c === 110 && p + 4 <= end && s.charCodeAt(p + 1) === 117 && s.charCodeAt(p + 2) === 108 && s.charCodeAt(p + 3) === 108) {
         values[i] = null;
