@@ -170,6 +170,9 @@ describe("JsonShapes", () => {
       { a: [1] },
       { a: { b: { c: { d: 1 } } } },
       Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])),
+      // 5 + 5 × 52 keys with the nested objects: over the 256 keys a whole shape may have.
+      Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`o${i}`, Object.fromEntries(Array.from({ length: 52 }, (_, j) => [`k${j}`, j]))])),
+      { ["k".repeat(129)]: 1 },
       [1, 2],
       "str",
       null,
@@ -185,6 +188,13 @@ describe("JsonShapes", () => {
       const s = fresh();
       s.learn({ [key]: 1 });
       expect(parseIn(s, JSON.stringify({ [key]: 2 }))).toBe(NOT_TAKEN);
+    }
+    // Just within the bounds: 64 keys, 256 keys in all, a 128-character key.
+    const widest = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`o${i}`, Object.fromEntries(Array.from({ length: 63 }, (_, j) => [`k${j}`, j]))]));
+    for (const v of [widest, { ["k".repeat(128)]: 1 }]) {
+      const s = fresh();
+      s.learn(v);
+      expect(describeValue(parseIn(s, JSON.stringify(v)))).toBe(describeValue(v));
     }
     const quoted = fresh();
     quoted.learn(JSON.parse('{"a\\":\\"b":1}'));
