@@ -120,11 +120,11 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 /** Printable ASCII but the quote and the backslash. */
 const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-type Latin1Slice = (this: Buffer, start: number, end: number) => string;
-/** Buffer's own Latin-1 decoder (what toString("latin1", a, b) calls after checking its arguments). */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
-const latin1 =
-  typeof latin1Slice === "function" ? (b: Buffer, from: number, to: number): string => latin1Slice.call(b, from, to) : (b: Buffer, from: number, to: number): string => b.toString("latin1", from, to);
+/** Buffer's own Latin-1 decoder, what toString("latin1", a, b) calls after checking its arguments (a quarter of the cost of a 60-character copy, measured). */
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<Latin1Buffer>).latin1Slice === "function";
 
 /**
  * The string whose opening quote is at p: the position after its closing quote (the value in
@@ -153,7 +153,7 @@ function scanString(s: string, p: number, end: number, b: Buffer, st: ScanState)
       return -1;
     }
   } else if (q - from < SLICE_COPIES_BELOW) st.v = s.slice(from, q);
-  else st.v = latin1(b, from, q);
+  else st.v = HAS_LATIN1_SLICE ? (b as Latin1Buffer).latin1Slice(from, q) : b.toString("latin1", from, q);
   return q + 1;
 }
 
