@@ -91,11 +91,11 @@ export class TagLineWriter {
     b[p++] = COMMA;
     this.len = p;
 
-    if (
+    const sameIds =
       this.idsStart >= 0 &&
       tag.source_id === this.source && tag.source_kind === this.kind && tag.attacker_uuid === this.attacker &&
-      tag.identity_uuid === this.identity && tag.session_id === this.session && tag.decky_id === this.decky
-    ) {
+      tag.identity_uuid === this.identity && tag.session_id === this.session && tag.decky_id === this.decky;
+    if (sameIds) {
       this.copyOwn(this.idsStart, this.idsEnd);
     } else {
       this.kind = tag.source_kind;
@@ -118,7 +118,9 @@ export class TagLineWriter {
     this.raw(this.ruleBytes(tag));
 
     const ev = tag.evidence;
-    if (this.evidenceStart >= 0 && (ev === this.evidenceRef || (this.evidenceRef !== null && sameEntries(this.evidenceRef, ev)))) {
+    // Entries are compared only within one event (tags of rules with other evidence_fields): the
+    // evidence of the event before nearly always differs, and comparing it costs two Object.keys.
+    if (this.evidenceStart >= 0 && (ev === this.evidenceRef || (sameIds && this.evidenceRef !== null && sameEntries(this.evidenceRef, ev)))) {
       this.copyOwn(this.evidenceStart, this.evidenceEnd);
     } else {
       this.evidenceRef = ev;
