@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { definitionJson } from "./definition";
-import { loadRulesDirInThreads, validateRuleFilesInThreads } from "./load-pool";
-import { loadRulesDir, readRuleFiles, type LoadedRuleFiles } from "./rule-files";
+import { loadRulesDirInThreads, validatePathsInThreads, validateRuleFilesInThreads } from "./load-pool";
+import { listRuleFiles, loadRulesDir, readRuleFiles, type LoadedRuleFiles } from "./rule-files";
 
 const PACK = path.resolve(__dirname, "../../rules/ttp");
 
@@ -47,6 +47,19 @@ describe("validating rule files in loading threads", () => {
     // The rebuilt rules match like the parsed ones.
     const r = threaded.rules.find((x) => x.match.type === "pattern");
     expect(r?.matcher?.test("x")).toBe(inProcess.rules.find((x) => x.ruleId === r?.ruleId)?.matcher?.test("x"));
+  });
+
+  it("has the threads read the files of their chunks: same result, and a file that cannot be read fails the load with its error", async () => {
+    const inProcess = view(await loadRulesDir(dir));
+    const stats = { threadJobs: 0, mainJobs: 0 };
+    expect(view(await loadRulesDirInThreads(dir, { threads: 2, minFiles: 0, chunk: 5, stats }))).toEqual(inProcess);
+    expect(stats.threadJobs).toBeGreaterThan(0);
+    // A file gone between listing and reading, in a chunk of its own at either end (a thread's or the main thread's).
+    const paths = await listRuleFiles(dir);
+    const gone = path.join(dir, "GONE.yaml");
+    for (const list of [[...paths, gone], [gone, ...paths]]) {
+      await expect(validatePathsInThreads(list, { threads: 2, minFiles: 0, chunk: 1 })).rejects.toThrow(/ENOENT.*GONE\.yaml/);
+    }
   });
 
   it("stays in-process under minFiles or with no thread", async () => {

@@ -1,9 +1,11 @@
-// Entry point of a rule-loading thread (see load-pool.ts): validates the chunks of rule files it
-// is sent, exactly as in-process (parseRuleFile), and answers each file's issues and, for a valid
-// rule, its definition JSON (the compiled rule itself holds closures and cannot be posted).
+// Entry point of a rule-loading thread (see load-pool.ts): reads (unless sent their texts) and
+// validates the chunks of rule files it is sent, exactly as in-process (parseRuleFile), and answers
+// each file's text, issues and, for a valid rule, its definition JSON (the compiled rule itself
+// holds closures and cannot be posted). A file it cannot read fails the job: the main thread then
+// validates it and reports the error.
 import { parentPort } from "node:worker_threads";
 import { definitionJson } from "./definition";
-import { parseRuleFile } from "./rule-files";
+import { parseRuleFile, ruleFilesAt } from "./rule-files";
 import type { LoadJob, LoadReply } from "./load-pool";
 
 const port = parentPort;
@@ -14,9 +16,9 @@ if (port) {
       reply = {
         id: job.id,
         ok: true,
-        results: job.files.map((file) => {
+        results: ruleFilesAt(job.paths, job.texts).map((file) => {
           const parsed = parseRuleFile(file);
-          return { issues: parsed.issues, definition: parsed.rule ? definitionJson(parsed.rule) : null };
+          return { text: job.texts === null ? file.text : null, issues: parsed.issues, definition: parsed.rule ? definitionJson(parsed.rule) : null };
         }),
       };
     } catch (err) {
@@ -25,3 +27,4 @@ if (port) {
     port.postMessage(reply);
   });
 }
+
