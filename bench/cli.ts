@@ -72,6 +72,23 @@ async function medianOf(n: number, args: string[], options: Parameters<typeof ti
 
 const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
 
+// A fixed CPU-bound workload in a fresh process (JSON.parse of the same 1.9 MB twenty times): this
+// VM's speed drifts by a third or more from one minute to the next, and every figure here moves with
+// it. Printed before the eval and after the import, so that two runs' figures can be compared.
+const PROBE =
+  'const a=[];for(let i=0;i<20000;i++)a.push({id:"e"+i,n:i,t:"x".repeat(i%50),o:{k:i%7}});const s=JSON.stringify(a);' +
+  "const t=process.hrtime.bigint();let n=0;for(let r=0;r<20;r++)n+=JSON.parse(s).length;process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))";
+
+function speedProbe(): string {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(process.execPath, ["-e", PROBE], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`speed probe: ${r.stderr}`);
+    runs.push(Number(r.stdout));
+  }
+  return `VM speed probe (JSON.parse of a fixed 1.9 MB text 20 times, median of 3): ${fmt(median(runs))} (${runs.map(fmt).join(", ")}); the CPU-bound figures scale with it`;
+}
+
 export async function benchCli(options: Partial<CliBenchOptions> = {}): Promise<void> {
   const o: CliBenchOptions = { events: 600_000, rules: 10_000, runs: 5, ...options };
   const load = loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -116,6 +133,7 @@ export async function benchCli(options: Partial<CliBenchOptions> = {}): Promise<
     );
 
     // ------------------------------------------------------------ eval
+    console.log(speedProbe());
     const events = path.join(tmp, "events.jsonl");
     const w = spawnSync(process.execPath, ["--import", TSX, path.join(ROOT, "bench/procs/write-events.mts"), events, String(o.events)], { encoding: "utf8" });
     if (w.status !== 0) throw new Error(`write-events: ${w.stderr}`);
@@ -141,21 +159,44 @@ export async function benchCli(options: Partial<CliBenchOptions> = {}): Promise<
       const id = /^rule_id:\s*(\S+)/m.exec(y)?.[1] as string;
       writeFileSync(path.join(rulesDir, `${id}.yaml`), y);
     }
-    const imports: [string, string][] = [["SQLite", `file:${path.join(tmp, "import.db")}`]];
-    const pg = await createTestPgDatabase();
-    imports.push(["PostgreSQL", pg.url]);
+    // Each timed import goes into a new, empty database (median of 3); "again" re-imports the same files into the last one.
+    const pgs: Awaited<ReturnType<typeof createTestPgDatabase>>[] = [];
+    let dbFiles = 0;
+    const targets: [string, () => Promise<string>][] = [
+      ["SQLite", async () => `file:${path.join(tmp, `import-${dbFiles++}.db`)}`],
+      [
+        "PostgreSQL",
+        async () => {
+          const pg = await createTestPgDatabase();
+          pgs.push(pg);
+          return pg.url;
+        },
+      ],
+    ];
     try {
-      for (const [name, url] of imports) {
-        const dbEnv = { ...env, DATABASE_URL: url };
-        spawnSync(process.execPath, [TTP, "db", "migrate"], { env: dbEnv });
-        const first = await timed([TTP, "rules", "import", rulesDir, "--by", "bench"], { env: dbEnv });
-        const again = await timed([TTP, "rules", "import", rulesDir, "--by", "bench"], { env: dbEnv });
-        if (first.code !== 0 || again.code !== 0) throw new Error(`import into ${name}: ${first.stderr}${again.stderr}`);
-        console.log(`ttp rules import of ${o.rules} generated rules into an empty ${name} database: ${fmt(first.ms)}, CPU ${fmt(first.cpuMs)} (${first.stderr.trim().split("\n").at(-1)}); again, all unchanged: ${fmt(again.ms)}`);
+      for (const [name, fresh] of targets) {
+        const runs: Awaited<ReturnType<typeof timed>>[] = [];
+        let url = "";
+        for (let i = 0; i < 3; i++) {
+          url = await fresh();
+          const dbEnv = { ...env, DATABASE_URL: url };
+          spawnSync(process.execPath, [TTP, "db", "migrate"], { env: dbEnv });
+          const r = await timed([TTP, "rules", "import", rulesDir, "--by", "bench"], { env: dbEnv });
+          if (r.code !== 0) throw new Error(`import into ${name}: ${r.stderr}`);
+          runs.push(r);
+        }
+        const again = await timed([TTP, "rules", "import", rulesDir, "--by", "bench"], { env: { ...env, DATABASE_URL: url } });
+        if (again.code !== 0) throw new Error(`import into ${name} again: ${again.stderr}`);
+        const ms = runs.map((r) => r.ms);
+        console.log(
+          `ttp rules import of ${o.rules} generated rules into an empty ${name} database: median ${fmt(median(ms))} of 3 (${ms.map(fmt).join(", ")}; CPU ${fmt(median(runs.map((r) => r.cpuMs)))}; ` +
+            `${runs[0]?.stderr.trim().split("\n").at(-1)}); again, all unchanged: ${fmt(again.ms)}`,
+        );
       }
     } finally {
-      await pg.drop();
+      for (const pg of pgs) await pg.drop();
     }
+    console.log(speedProbe());
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
