@@ -115,7 +115,7 @@ async function validateWithThreads(paths: readonly string[], texts: readonly str
   for (let start = 0; start < paths.length; start += size) {
     jobs.push({ id: jobs.length, paths: paths.slice(start, start + size), texts: texts === null ? null : texts.slice(start, start + size) });
   }
-  const done: ParsedRuleFile[][] = new Array(jobs.length);
+  const done: (ParsedRuleFile[] | undefined)[] = new Array(jobs.length);
   let next = 0;
   const stats = options.stats ?? { threadJobs: 0, mainJobs: 0 };
   const inProcess = (job: LoadJob): void => {
@@ -171,7 +171,7 @@ async function validateWithThreads(paths: readonly string[], texts: readonly str
       }),
   );
   const threadsDone = Promise.all(running);
-  // Observed now: a read error in a thread's job must not go unhandled while the main thread still works.
+  // A thread's job that fails to read rejects this while the main thread still works: awaited below, never left unhandled.
   threadsDone.catch(() => undefined);
   // The main thread takes jobs too, yielding between them so the threads' answers are taken in.
   for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
@@ -180,6 +180,9 @@ async function validateWithThreads(paths: readonly string[], texts: readonly str
   }
   await threadsDone;
   const parsed: ParsedRuleFile[] = [];
-  for (const d of done) for (const p of d) parsed.push(p);
+  for (const [i, d] of done.entries()) {
+    const job = jobs[i] as LoadJob;
+    for (const p of d ?? ruleFilesAt(job.paths, job.texts).map(parseRuleFile)) parsed.push(p);
+  }
   return collectRuleFiles(parsed);
 }

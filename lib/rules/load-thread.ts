@@ -27,4 +27,3 @@ if (port) {
     port.postMessage(reply);
   });
 }
-

@@ -196,6 +196,11 @@ describe("JsonShapes", () => {
       s.learn(v);
       expect(describeValue(parseIn(s, JSON.stringify(v)))).toBe(describeValue(v));
     }
+    // Keys that mean something in JavaScript source are data in the compiled scanner.
+    const oddLine = JSON.stringify({ "a'b": 1, "c`d${x}": { "e*/f": "g", "//h": null }, "j)}{": -2 });
+    const learnt = fresh();
+    learnt.learn(JSON.parse(oddLine));
+    expect(describeValue(parseIn(learnt, oddLine))).toBe(reference(oddLine));
     const quoted = fresh();
     quoted.learn(JSON.parse('{"a\\":\\"b":1}'));
     expect(parseIn(quoted, '{"a":"b":1}')).toBe(NOT_TAKEN);

@@ -231,9 +231,8 @@ function describe(o: Record<string, unknown>, depth: number, count: { keys: numb
  * with constants, reads each value with scanString or scanScalar (nested objects inline) and builds
  * the object with one literal, so it gets the property order and hidden class JSON.parse gives it.
  * Key names enter the source only as character codes and as JSON string literals (inert data).
- * Exported for tests.
  */
-export function scannerSource(shape: ShapeDesc): string {
+function scannerSource(shape: ShapeDesc): string {
   const lines: string[] = [];
   let vars = 0;
   const object = (d: ShapeDesc, target: string): void => {
