@@ -10,6 +10,7 @@ import { fieldFor } from "./match-event";
 import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
 import { compilePattern, patternRepeatUnits } from "./pattern";
 import { lexWithinLimits } from "./yaml-limits";
+import { plainDocumentValue, type PlainDocument } from "./yaml-plain";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
 import { KNOWN_SOURCE_KINDS } from "./types";
@@ -90,9 +91,21 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
   }
 
   const lineCounter = new LineCounter();
+  const cst = parseCst(lexed.tokens, lineCounter);
+  // A plain document (nearly every rule file) skips the Composer; its result is used only when it is
+  // complete and without a single issue — any problem is found again below, with its position.
+  const plain = plainDocumentValue(cst);
+  if (plain !== null) {
+    try {
+      const fast = checkRule(yamlText, options, plain.value, withoutPositions(plain, lineCounter));
+      if (fast.rule !== null && fast.issues.length === 0) return fast;
+    } catch {
+      // Needed a position (an issue) or failed: composed below.
+    }
+  }
   // Duplicate keys are found below in linear time: the package's uniqueKeys check compares every
   // key of a mapping with every other (8,000 keys took 1.1 s).
-  const list = parseTokens(lexed.tokens, lineCounter);
+  const list = composeCst(cst);
   if (list.length === 0) {
     push([], 1, 1, "the file is empty: a rule needs rule_id, rule_version, name, applies_to, match and emits");
     return { rule: null, issues };
@@ -112,8 +125,6 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
   });
   if (issues.length > 0) return { rule: null, issues };
 
-  // Past MAX_ISSUES problems the rest are only counted (capIssues): locating each costs a tree walk.
-  const locate = (path: Path): { line: number; column: number } => (issues.length >= MAX_ISSUES ? { line: 1, column: 1 } : locatePath(doc, lineCounter, path));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -121,6 +132,64 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
     push([], 1, 1, `YAML: ${err instanceof Error ? firstLine(err.message) : String(err)}`);
     return { rule: null, issues };
   }
+  return checkRule(yamlText, options, data, {
+    issues,
+    push,
+    // Past MAX_ISSUES problems the rest are only counted (capIssues): locating each costs a tree walk.
+    locate: (path: Path): { line: number; column: number } => (issues.length >= MAX_ISSUES ? { line: 1, column: 1 } : locatePath(doc, lineCounter, path)),
+    doc,
+    lineCounter,
+  });
+}
+
+type Push = (path: Path, line: number, column: number, message: string, severity?: "error" | "warning") => void;
+
+/** Where checkRule reports to, and how it finds positions. */
+interface CheckContext {
+  issues: ValidationIssue[];
+  push: Push;
+  locate: (path: Path) => { line: number; column: number };
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+class NeedsPositions extends Error {}
+const needsPositions = (): never => {
+  throw new NeedsPositions("a position is needed");
+};
+
+/**
+ * For a plain document's value: the first issue throws (the document is then composed and checked
+ * again, so that every issue has the Composer's position); the only positions given are those of
+ * the `tests:` examples, the start of each example's mapping — what locatePath gives for them.
+ */
+function withoutPositions(plain: PlainDocument, lineCounter: LineCounter): CheckContext {
+  return {
+    issues: [],
+    push: needsPositions,
+    locate: (path) => {
+      if (path.length === 2 && path[0] === "tests" && typeof path[1] === "number") {
+        const tests = (plain.value as Record<string, unknown>).tests;
+        const start = Array.isArray(tests) ? plain.startOf(tests[path[1]]) : undefined;
+        if (start !== undefined) {
+          const p = lineCounter.linePos(start);
+          return { line: p.line, column: p.col };
+        }
+      }
+      return needsPositions();
+    },
+    get doc(): Document.Parsed {
+      return needsPositions();
+    },
+    get lineCounter(): LineCounter {
+      return needsPositions();
+    },
+  };
+}
+
+/** The rule document's value checked against the schema, the catalog, its pattern or analyzer, and its `tests:`. */
+function checkRule(yamlText: string, options: ParseRuleOptions, data: unknown, ctx: CheckContext): ParseRuleResult {
+  const { issues, push, locate } = ctx;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     push([], 1, 1, "a rule must be a YAML mapping (key: value lines), not a list or a scalar");
     return { rule: null, issues };
@@ -173,14 +242,14 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
       matcher = compiled.matcher;
     } else {
       for (const p of compiled.problems) {
-        const at = locatePatternOffset(doc, lineCounter, yamlText, p.offset) ?? locate(["match", "pattern"]);
+        const at = locatePatternOffset(ctx.doc, ctx.lineCounter, yamlText, p.offset) ?? locate(["match", "pattern"]);
         push(["match", "pattern"], at.line, at.column, `pattern: ${p.message}`);
       }
     }
   }
 
   if (rawMatch && typeof rawMatch === "object" && typeof rawMatch.kind === "string" && rawMatch.pattern === undefined) {
-    analyzerIssues(rawMatch.kind, analyzerParams(rawMatch), doc, lineCounter, yamlText, locate, push);
+    analyzerIssues(rawMatch.kind, analyzerParams(rawMatch), ctx, yamlText);
   }
 
   if (!parsed.success || issues.some((i) => i.severity === "error")) return { rule: null, issues };
@@ -233,18 +302,21 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
 }
 
 /**
- * What `parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })` returns,
- * from the tokens already lexed by lexWithinLimits (the package's Parser.parse(text) = lex + next
- * per token + end).
+ * The Parser's tokens for the text, from the tokens already lexed by lexWithinLimits (the package's
+ * Parser.parse(text) = lex + next per token + end); `lineCounter` learns every line start.
  */
-function parseTokens(tokens: readonly string[], lineCounter: LineCounter): Document.Parsed[] {
+function parseCst(tokens: readonly string[], lineCounter: LineCounter): CST.Token[] {
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
-  function* cst(): Generator<CST.Token, void> {
-    for (const tok of tokens) yield* parser.next(tok);
-    yield* parser.end();
-  }
-  return Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(cst())) as Document.Parsed[];
+  const out: CST.Token[] = [];
+  for (const tok of tokens) for (const t of parser.next(tok)) out.push(t);
+  for (const t of parser.end()) out.push(t);
+  return out;
+}
+
+/** What `parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })` returns, from the Parser's tokens. */
+function composeCst(cst: readonly CST.Token[]): Document.Parsed[] {
+  return Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(cst)) as Document.Parsed[];
 }
 
 /** Like parseRule but throws ValidationError when the document has errors. */
@@ -344,15 +416,8 @@ function catalogWarnings(
  * errors, unknown keys warnings (DECNET's own unused keys are declared, so its pack stays quiet),
  * regex parameters compiled like match.pattern; a kind without an analyzer is a warning.
  */
-function analyzerIssues(
-  kind: string,
-  params: Record<string, unknown>,
-  doc: Document.Parsed,
-  lc: LineCounter,
-  text: string,
-  locate: (p: Path) => { line: number; column: number },
-  push: (path: Path, line: number, column: number, message: string, severity?: "error" | "warning") => void,
-): void {
+function analyzerIssues(kind: string, params: Record<string, unknown>, ctx: CheckContext, text: string): void {
+  const { locate, push } = ctx;
   if (!/^lifter:/.test(kind)) return;
   const spec = analyzerSpec(kind);
   if (spec === undefined) {
@@ -412,7 +477,7 @@ function analyzerIssues(
       if (compiled.ok) return;
       const path: Path = ["match", name, i];
       for (const p of compiled.problems) {
-        const at = locatePatternOffset(doc, lc, text, p.offset, path) ?? locate(path);
+        const at = locatePatternOffset(ctx.doc, ctx.lineCounter, text, p.offset, path) ?? locate(path);
         push(path, at.line, at.column, `${name}[${i}]: ${p.message}`);
       }
     });
