@@ -9,12 +9,12 @@ import {
   PG_WRITE_LOCK_KEY,
   redactDatabaseUrl,
 } from "../../db/open-database";
-import { BusyError, isTtpError, TtpError } from "../errors";
 import type { Logger } from "../logger";
 import { backoffMs } from "../retry";
 import { withPgTransaction } from "../../db/pg-transaction";
 import type { DatabaseTarget } from "../../db/url";
 import type { BulkInsert, Query, Row, Tx } from "./db-sql";
+import { mapDbError } from "./db-errors";
 
 /** application_name of the LISTEN connection (operators and tests can find it in pg_stat_activity). */
 export const PG_LISTENER_APP_NAME = "ttp-change-listener";
@@ -53,28 +53,8 @@ export interface SqliteDriverOptions {
   pragmas?: readonly string[];
 }
 
-const BUSY_PG_CODES = new Set(["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"]);
-const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
-
-/** Maps driver errors to the closed set of typed errors; typed errors thrown by bodies pass through. */
-export function mapDbError(err: unknown, what: string): Error {
-  if (isTtpError(err)) return err;
-  const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  if (typeof code === "string") {
-    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-      return new BusyError(`${what}: the database is busy (${message}); retry`, { cause: err });
-    }
-    // 55000 "database … is not currently accepting connections" (ALLOW_CONNECTIONS false, maintenance) is an outage too.
-    if (BUSY_PG_CODES.has(code) || code.startsWith("08") || CONNECTION_ERRNOS.has(code) || (code === "55000" && /accepting connections/i.test(message))) {
-      return new BusyError(`${what}: the database is unavailable (${message}); retry`, { cause: err });
-    }
-  }
-  if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
-    return new BusyError(`${what}: the database is unavailable (${message}); retry`, { cause: err });
-  }
-  return new TtpError("INTERNAL", `${what}: ${message}`, { cause: err });
-}
+/** Re-exported: callers that open a driver classify its errors from here. */
+export { mapDbError };
 
 // ---------------------------------------------------------------- SQLite
 

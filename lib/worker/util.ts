@@ -1,6 +1,6 @@
 export { errorMessage } from "../errors";
 import { BusyError, isTtpError } from "../errors";
-import { mapDbError } from "../store/db-driver";
+import { mapDbError } from "../store/db-errors";
 
 export { backoffMs, retry, sleep } from "../retry";
 
