@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Composer, Lexer, Parser, type CST } from "yaml";
-import { generatedRuleYamls } from "../../bench/corpus";
+import { generatedRuleYamls, prng } from "../../bench/corpus";
 import { parseRule } from "./parse-rule";
 import { plainDocumentValue } from "./yaml-plain";
 
@@ -44,18 +44,6 @@ function agrees(text: string): boolean {
   expect(doc.errors.map((e) => e.message), text).toEqual([]);
   expect(describeValue(plain.value), text).toBe(describeValue(doc.toJS({ maxAliasCount: 100 })));
   return true;
-}
-
-/** A deterministic generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("plainDocumentValue (a rule document's value without the Composer)", () => {
