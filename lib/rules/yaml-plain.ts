@@ -35,8 +35,10 @@ const MAX_KEY_LENGTH = 128;
 /** First characters the package refuses for a plain scalar (resolve-flow-scalar's plainValue). */
 const BAD_PLAIN_START = ["\t", ",", "%", "|", ">", "@", "`"];
 
-/** The package's core schema (the Composer's default): its scalar tags, in the order it tries them. */
-const scalarTags = new Document(null).schema.tags.filter((t): t is ScalarTag & { test: RegExp } => !t.collection && t.default === true && t.test instanceof RegExp);
+type TestedTag = ScalarTag & { test: RegExp };
+let tags: TestedTag[] | null = null;
+/** The package's core schema (the Composer's default): its scalar tags, in the order it tries them (read on first use: no work at import time). */
+const scalarTags = (): TestedTag[] => (tags ??= new Document(null).schema.tags.filter((t): t is TestedTag => !t.collection && t.default === true && t.test instanceof RegExp));
 
 /** During one walk: where each mapping and sequence it builds starts in the text (the Composer's `range[0]`). */
 let starts = new WeakMap<object, number>();
@@ -129,7 +131,7 @@ function scalar(token: CST.FlowScalar | CST.BlockScalar): Walked {
     text = r.value;
   }
   // A plain scalar: typed as the Composer types it (findScalarTagByTest), strings otherwise.
-  for (const tag of scalarTags) {
+  for (const tag of scalarTags()) {
     if (!tag.test.test(text)) continue;
     let bad = false;
     const v: unknown = tag.resolve(
