@@ -40,8 +40,8 @@ let tags: TestedTag[] | null = null;
 /** The package's core schema (the Composer's default): its scalar tags, in the order it tries them (read on first use: no work at import time). */
 const scalarTags = (): TestedTag[] => (tags ??= new Document(null).schema.tags.filter((t): t is TestedTag => !t.collection && t.default === true && t.test instanceof RegExp));
 
-/** During one walk: where each mapping and sequence it builds starts in the text (the Composer's `range[0]`). */
-let starts = new WeakMap<object, number>();
+/** Where each mapping and sequence a walk builds starts in the text (the Composer's `range[0]`). */
+type Starts = WeakMap<object, number>;
 
 export interface PlainDocument {
   value: unknown;
@@ -64,16 +64,10 @@ export function plainDocumentValue(tokens: readonly Token[]): PlainDocument | nu
   }
   if (doc === null || doc.value === undefined || doc.value.type !== "block-map") return null;
   if (!onlyBlank(doc.start) || !onlyBlank(doc.end)) return null;
-  const walked = new WeakMap<object, number>();
-  starts = walked;
-  let value: Walked;
-  try {
-    value = blockMap(doc.value);
-  } finally {
-    starts = new WeakMap();
-  }
+  const starts: Starts = new WeakMap();
+  const value = blockMap(doc.value, starts);
   if (value === NOT_PLAIN) return null;
-  return { value, startOf: (c) => (c !== null && typeof c === "object" ? walked.get(c) : undefined) };
+  return { value, startOf: (c) => (c !== null && typeof c === "object" ? starts.get(c) : undefined) };
 }
 
 /** Spaces (no tab) and newlines only. */
@@ -86,14 +80,14 @@ function onlyBlank(tokens: readonly SourceToken[] | undefined): boolean {
   return true;
 }
 
-function node(token: Token, flowOk: boolean): Walked {
+function node(token: Token, starts: Starts): Walked {
   switch (token.type) {
     case "block-map":
-      return blockMap(token);
+      return blockMap(token, starts);
     case "block-seq":
-      return blockSeq(token);
+      return blockSeq(token, starts);
     case "flow-collection":
-      return flowOk ? flowCollection(token) : NOT_PLAIN;
+      return flowCollection(token, starts);
     case "scalar":
     case "single-quoted-scalar":
     case "double-quoted-scalar":
@@ -172,7 +166,7 @@ function separator(sep: readonly SourceToken[] | undefined, keyToken: Token): { 
   return { newline };
 }
 
-function blockMap(bm: CST.BlockMap): Walked {
+function blockMap(bm: CST.BlockMap, starts: Starts): Walked {
   const out: Record<string, unknown> = {};
   const seen = new Set<string>();
   for (const item of bm.items) {
@@ -186,7 +180,7 @@ function blockMap(bm: CST.BlockMap): Walked {
     if (item.value !== undefined) {
       // A collection under a key starts on a line of its own (`k: a: b` is a Composer error).
       if ((item.value.type === "block-map" || item.value.type === "block-seq") && !sep.newline) return NOT_PLAIN;
-      v = node(item.value, true);
+      v = node(item.value, starts);
       if (v === NOT_PLAIN) return NOT_PLAIN;
     }
     out[k] = v;
@@ -195,7 +189,7 @@ function blockMap(bm: CST.BlockMap): Walked {
   return out;
 }
 
-function blockSeq(bs: CST.BlockSequence): Walked {
+function blockSeq(bs: CST.BlockSequence, starts: Starts): Walked {
   const out: unknown[] = [];
   for (const item of bs.items) {
     let dash = 0;
@@ -208,7 +202,7 @@ function blockSeq(bs: CST.BlockSequence): Walked {
       out.push(null);
       continue;
     }
-    const v = node(item.value, true);
+    const v = node(item.value, starts);
     if (v === NOT_PLAIN) return NOT_PLAIN;
     out.push(v);
   }
@@ -217,7 +211,7 @@ function blockSeq(bs: CST.BlockSequence): Walked {
 }
 
 /** `[a, b]` or `{k: v, …}` on one line, of scalars only. */
-function flowCollection(fc: CST.FlowCollection): Walked {
+function flowCollection(fc: CST.FlowCollection, starts: Starts): Walked {
   const isMap = fc.start.type === "flow-map-start";
   if (!isMap && fc.start.type !== "flow-seq-start") return NOT_PLAIN;
   const close = fc.end[0];
