@@ -1,6 +1,5 @@
 import { Engine } from "../engine/engine";
 import { compileFromDefinition, definitionJson } from "../rules/definition";
-import { parseRule } from "../rules/parse-rule";
 import type { CompiledRule } from "../rules/types";
 import type { RuleState } from "../state/semantics";
 
@@ -23,31 +22,44 @@ export function toWire(rule: CompiledRule): WireRule {
   return { ruleId: rule.ruleId, definition: definitionJson(rule), yaml: rule.yamlText, state: rule.state };
 }
 
-/** Rebuilds a compiled rule from its wire form (the stored definition JSON; the YAML as a fallback). */
+/**
+ * Rebuilds a compiled rule from its wire form: the definition JSON toWire wrote, by the same build
+ * (no YAML parsing, so an evaluation thread does not load the YAML package, zod's rule schemas or
+ * the ATT&CK catalog). Null when the definition does not compile or names another rule.
+ */
 export function fromWire(w: WireRule): CompiledRule | null {
-  const fast = compileFromDefinition(w.definition, w.yaml, w.state);
-  if (fast && fast.ruleId === w.ruleId) return fast;
-  return parseRule(w.yaml, { source: w.ruleId, state: w.state, runTests: false }).rule ?? null;
+  const rule = compileFromDefinition(w.definition, w.yaml, w.state);
+  return rule !== null && rule.ruleId === w.ruleId ? rule : null;
 }
 
-/** Applies one op to an engine (the mirror in an evaluation thread). */
+/** The compiled rule of a wire rule; throws (naming the rule) when its definition does not compile. */
+function compiled(w: WireRule): CompiledRule {
+  const rule = fromWire(w);
+  if (rule === null) throw new Error(`rule ${w.ruleId}: its definition does not compile (format ${JSON.stringify(definitionFormatOf(w.definition))})`);
+  return rule;
+}
+
+function definitionFormatOf(json: string): unknown {
+  try {
+    return (JSON.parse(json) as { v?: unknown } | null)?.v ?? null;
+  } catch {
+    return "not JSON";
+  }
+}
+
+/**
+ * Applies one op to an engine (the mirror in an evaluation thread). A rule whose definition does
+ * not compile throws before the engine changes: the pool treats that as fatal rather than evaluate
+ * without the rule.
+ */
 export function applyOp(engine: Engine, op: RuleOp): void {
   switch (op.op) {
-    case "replace": {
-      const rules: CompiledRule[] = [];
-      for (const w of op.rules) {
-        const r = fromWire(w);
-        if (r) rules.push(r);
-      }
-      engine.replaceAll(rules);
+    case "replace":
+      engine.replaceAll(op.rules.map(compiled));
       return;
-    }
-    case "install": {
-      const r = fromWire(op.rule);
-      if (r) engine.install(r);
-      else engine.evict(op.rule.ruleId);
+    case "install":
+      engine.install(compiled(op.rule));
       return;
-    }
     case "delete":
       engine.delete(op.ruleId);
       return;
