@@ -46,6 +46,20 @@ describe("evidence extractors", () => {
     expect(x.build(full)).not.toBe(x.build(full));
   });
 
+  it("returns a payload with exactly its keys, in its order, as its own evidence (and copies any other)", () => {
+    const x = evidenceExtractor(["command_text", "uid", "user", "src", "pwd"]);
+    const exact = JSON.parse('{"command_text":"id","uid":0,"user":"root","src":"1.2.3.4","pwd":"/"}') as Payload;
+    expect(x.build(exact)).toBe(exact);
+    const reordered = JSON.parse('{"uid":0,"command_text":"id","user":"root","src":"1.2.3.4","pwd":"/"}') as Payload;
+    expect(x.build(reordered)).not.toBe(reordered);
+    expect(JSON.stringify(x.build(reordered))).toBe(JSON.stringify(exact));
+    const missing = { command_text: "id", uid: undefined, user: "root", src: "1.2.3.4", pwd: "/" };
+    expect(x.build(missing)).not.toBe(missing);
+    expect(Object.keys(x.build(missing))).toEqual(["command_text", "user", "src", "pwd"]);
+    // The generic loop (no code generation) always copies; both serialise the same.
+    expect(JSON.stringify(buildEvidenceGeneric(x.keys, exact))).toBe(JSON.stringify(x.build(exact)));
+  });
+
   it("is one extractor per distinct list, duplicates dropped (first kept)", () => {
     const a = evidenceExtractor(["b", "a", "b"]);
     expect(a.keys).toEqual(["b", "a"]);

@@ -6,12 +6,19 @@
 // cost ≈ 0.15–0.25 µs per tag on the engine bench; the compiled form costs what an object literal
 // costs. Key names only ever appear in the generated source as JSON string literals (inert data,
 // whatever the rule author wrote); where code generation is not allowed, the generic loop is used.
+//
+// A payload whose own keys are exactly the list, in its order (every command event in DECNET's
+// shape: command_text, uid, user, src, pwd), is returned as its own evidence rather than copied:
+// the two serialise identically, and a JSON Lines writer that holds the payload's input bytes
+// (lib/worker/tag-lines.ts) copies them instead of serialising the evidence again. So an evidence
+// object may be the event's payload itself: both are read-only once evaluated.
 
 export type Payload = Readonly<Record<string, unknown>>;
 
 /** Builds the evidence of one list of keys. One instance per distinct list (see evidenceExtractor). */
 export interface EvidenceExtractor {
   readonly keys: readonly string[];
+  /** The evidence; the payload itself when its own keys are exactly `keys` in order (treat both as read-only). */
   build(payload: Payload): Record<string, unknown>;
 }
 
@@ -44,7 +51,10 @@ export function evidenceSource(keys: readonly string[]): string {
   // key it would set the prototype where the assignment below goes through the accessor the same
   // way the generic loop does — the two must agree.
   if (keys.length > 0 && !keys.includes("__proto__")) {
-    lines.push(`if (${lit.map((_, i) => `v${i} !== undefined`).join(" && ")}) return { ${lit.map((l, i) => `${l}: v${i}`).join(", ")} };`);
+    lines.push(`if (${lit.map((_, i) => `v${i} !== undefined`).join(" && ")}) {`);
+    // A payload that has exactly these keys, in this order, is its own evidence (see the top of the file).
+    lines.push("const k = Object.keys(p);", `if (k.length === ${keys.length} && ${lit.map((l, i) => `k[${i}] === ${l}`).join(" && ")}) return p;`);
+    lines.push(`return { ${lit.map((l, i) => `${l}: v${i}`).join(", ")} };`, "}");
   }
   lines.push("const e = {};");
   lit.forEach((l, i) => lines.push(`if (v${i} !== undefined) e[${l}] = v${i};`));

