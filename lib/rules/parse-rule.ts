@@ -10,7 +10,7 @@ import { fieldFor } from "./match-event";
 import { analyzerSpec, ANALYZER_SPECS } from "./analyzers";
 import { compilePattern, patternRepeatUnits } from "./pattern";
 import { lexWithinLimits } from "./yaml-limits";
-import { plainDocumentValue, type PlainDocument } from "./yaml-plain";
+import { quickDocumentValue, type PlainDocument } from "./yaml-quick";
 import { RuleDocument } from "./schema";
 import type { CompiledRule, Emit, MatchSpec, PatternMatcher, RuleTestCase } from "./types";
 import { KNOWN_SOURCE_KINDS } from "./types";
@@ -83,6 +83,19 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
     return { rule: null, issues };
   }
 
+  // A plain document (nearly every rule file) is read with js-yaml and checked without positions;
+  // that result is used only when it is complete and without a single issue — any problem is found
+  // again below through the `yaml` package, with its position (see yaml-quick.ts).
+  const quick = quickDocumentValue(yamlText);
+  if (quick !== null) {
+    try {
+      const fast = checkRule(yamlText, options, quick.value, withoutPositions(quick, yamlText));
+      if (fast.rule !== null && fast.issues.length === 0) return fast;
+    } catch {
+      // Needed a position (an issue) or failed: composed below.
+    }
+  }
+
   const lexed = lexWithinLimits(yamlText);
   if (lexed.problem !== null) {
     const at = positionOf(yamlText, lexed.problem.offset);
@@ -92,17 +105,6 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
 
   const lineCounter = new LineCounter();
   const cst = parseCst(lexed.tokens, lineCounter);
-  // A plain document (nearly every rule file) skips the Composer; its result is used only when it is
-  // complete and without a single issue — any problem is found again below, with its position.
-  const plain = plainDocumentValue(cst);
-  if (plain !== null) {
-    try {
-      const fast = checkRule(yamlText, options, plain.value, withoutPositions(plain, lineCounter));
-      if (fast.rule !== null && fast.issues.length === 0) return fast;
-    } catch {
-      // Needed a position (an issue) or failed: composed below.
-    }
-  }
   // Duplicate keys are found below in linear time: the package's uniqueKeys check compares every
   // key of a mapping with every other (8,000 keys took 1.1 s).
   const list = composeCst(cst);
@@ -163,7 +165,7 @@ const needsPositions = (): never => {
  * again, so that every issue has the Composer's position); the only positions given are those of
  * the `tests:` examples, the start of each example's mapping — what locatePath gives for them.
  */
-function withoutPositions(plain: PlainDocument, lineCounter: LineCounter): CheckContext {
+function withoutPositions(plain: PlainDocument, text: string): CheckContext {
   return {
     issues: [],
     push: needsPositions,
@@ -171,10 +173,7 @@ function withoutPositions(plain: PlainDocument, lineCounter: LineCounter): Check
       if (path.length === 2 && path[0] === "tests" && typeof path[1] === "number") {
         const tests = (plain.value as Record<string, unknown>).tests;
         const start = Array.isArray(tests) ? plain.startOf(tests[path[1]]) : undefined;
-        if (start !== undefined) {
-          const p = lineCounter.linePos(start);
-          return { line: p.line, column: p.col };
-        }
+        if (start !== undefined) return positionOf(text, start);
       }
       return needsPositions();
     },
