@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isCollection, parseAllDocuments } from "yaml";
 import { generatedRuleYamls, prng } from "../../bench/corpus";
 import { parseRule } from "./parse-rule";
-import { QUICK_MAX_DEPTH, quickDocumentValue } from "./yaml-quick";
+import { QUICK_MAX_CHARS, QUICK_MAX_DEPTH, quickDocumentValue } from "./yaml-quick";
 
 const ROOT = path.resolve(__dirname, "../..");
 const files = (dir: string): string[] =>
@@ -110,6 +110,7 @@ describe("quickDocumentValue (a rule document's value read with js-yaml)", () =>
       `${"k".repeat(129)}: 1\n`,
       `a: ${"[".repeat(QUICK_MAX_DEPTH + 1)}${"]".repeat(QUICK_MAX_DEPTH + 1)}\n`,
       `a: [${"1, ".repeat(6_000)}1]\n`,
+      `a: '${"x".repeat(QUICK_MAX_CHARS)}'\n`,
       "- a\n- b\n",
       "just a scalar\n",
       "",

@@ -16,9 +16,9 @@
 //   directives, explicit `?` keys, tabs, keys that are not single-line strings (a null, number,
 //   boolean or collection key: js-yaml turns them into strings otherwise than the `yaml` package),
 //   keys longer than 128 characters, `<<`, `__proto__` and every other key Object.prototype has,
-//   duplicate keys (js-yaml's own error), nesting deeper than QUICK_MAX_DEPTH or more than
-//   QUICK_MAX_NODES values (stricter than yaml-limits.ts: anything near the limits is measured by
-//   the lexer, which reports it), and anything js-yaml itself refuses;
+//   duplicate keys (js-yaml's own error), nesting deeper than QUICK_MAX_DEPTH, more than
+//   QUICK_MAX_NODES values or QUICK_MAX_CHARS characters (stricter than yaml-limits.ts: anything
+//   near the limits is measured by the lexer, which reports it), and anything js-yaml refuses;
 // - the start offset of every mapping and sequence is recorded as it opens (the Composer's
 //   `range[0]`), for the positions of `tests:` examples.
 import { Document, isScalar, type ScalarTag } from "yaml";
@@ -34,6 +34,8 @@ export interface PlainDocument {
 /** Nesting and values beyond which the document is left to the `yaml` package (rules nest 4–6 levels, hold a few hundred values). */
 export const QUICK_MAX_DEPTH = 32;
 export const QUICK_MAX_NODES = 5_000;
+/** Longer texts (rule files are 1–3 KiB; the limit is 1 MiB) go to the `yaml` package directly: a hostile draft is never read twice at length. */
+export const QUICK_MAX_CHARS = 64 * 1024;
 const MAX_KEY_LENGTH = 128;
 
 /** Thrown (and caught) to leave a document to the `yaml` package. */
@@ -105,7 +107,7 @@ interface LoaderState {
  * js-yaml refuses it. Never throws.
  */
 export function quickDocumentValue(text: string): PlainDocument | null {
-  if (text.includes("\t") || LONE_CR.test(text) || text.indexOf("\uFEFF", 1) !== -1 || REFUSED_TEXT.test(text)) return null;
+  if (text.length > QUICK_MAX_CHARS || text.includes("\t") || LONE_CR.test(text) || text.indexOf("\uFEFF", 1) !== -1 || REFUSED_TEXT.test(text)) return null;
   const opened: number[] = [];
   const starts = new WeakMap<object, number>();
   let nodes = 0;
