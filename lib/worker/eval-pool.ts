@@ -63,7 +63,7 @@ function spawnThread(options: ThreadData): Worker {
 export class EvalPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
-  private readonly acks = new Map<number, { remaining: number; resolve: () => void }>();
+  private readonly acks = new Map<number, { remaining: number; resolve: () => void; reject: (e: Error) => void }>();
   private readonly results = new Map<number, { slot: Slot; resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
   private closed = false;
@@ -95,12 +95,12 @@ export class EvalPool {
     return this.slots.length;
   }
 
-  /** Sends a rule op to every thread; resolves once all of them have applied it. */
+  /** Sends a rule op to every thread; resolves once all of them have applied it, rejects when one could not (the pool has failed then). */
   broadcast(op: RuleOp): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
-    return new Promise<void>((resolve) => {
-      this.acks.set(id, { remaining: this.slots.length, resolve });
+    return new Promise<void>((resolve, reject) => {
+      this.acks.set(id, { remaining: this.slots.length, resolve, reject });
       const msg: ToThread = { type: "op", id, op };
       for (const s of this.slots) s.worker.postMessage(msg);
     });
@@ -169,6 +169,9 @@ export class EvalPool {
     this.failed = err;
     for (const p of this.results.values()) p.reject(err);
     this.results.clear();
+    // A rule change some thread did not apply (or never will: the pool failed) settles as failed, never pending.
+    for (const a of this.acks.values()) a.reject(err);
+    this.acks.clear();
     this.onFatal(err);
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../engine/engine";
 import { parseRule } from "../rules/parse-rule";
 import { validRuleYaml } from "../store/testing/fixtures";
+import { EvalPool } from "./eval-pool";
 import { applyOp, fromWire, toWire, type WireRule } from "./rule-ops";
 
 function wire(id: string): WireRule {
@@ -37,5 +38,19 @@ describe("rule ops (the wire form evaluation threads mirror)", () => {
     const w = { ...wire("R0001"), ruleId: "R0009" };
     expect(fromWire(w)).toBeNull();
     expect(() => applyOp(new Engine(), { op: "install", rule: w })).toThrow(/rule R0009/);
+  });
+
+  it("fails an evaluation pool whose thread cannot apply a rule change: the broadcast rejects, naming the rule, never left pending", async () => {
+    const fatal: Error[] = [];
+    const pool = new EvalPool(1, { minConfidence: 0, jsonl: true, rows: false }, (err) => fatal.push(err));
+    try {
+      await pool.broadcast({ op: "replace", rules: [wire("R0001")] });
+      const stale = { ...wire("R0002"), definition: JSON.stringify({ v: "0/old" }) };
+      await expect(pool.broadcast({ op: "install", rule: stale })).rejects.toThrow(/could not apply a rule change: .*rule R0002: its definition does not compile/);
+      expect(fatal.map((e) => e.message)).toEqual([expect.stringMatching(/rule R0002/)]);
+      await expect(pool.broadcast({ op: "delete", ruleId: "R0001" })).rejects.toThrow(/rule R0002/);
+    } finally {
+      await pool.close();
+    }
   });
 });
