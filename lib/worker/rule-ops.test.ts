@@ -3,6 +3,7 @@ import { Engine } from "../engine/engine";
 import { parseRule } from "../rules/parse-rule";
 import { validRuleYaml } from "../store/testing/fixtures";
 import { EvalPool } from "./eval-pool";
+import { INPUT_BYTES } from "./evaluate-stream";
 import { applyOp, fromWire, toWire, type WireRule } from "./rule-ops";
 
 function wire(id: string): WireRule {
@@ -42,7 +43,7 @@ describe("rule ops (the wire form evaluation threads mirror)", () => {
 
   it("fails an evaluation pool whose thread cannot apply a rule change: the broadcast rejects, naming the rule, never left pending", async () => {
     const fatal: Error[] = [];
-    const pool = new EvalPool(1, { minConfidence: 0, jsonl: true, rows: false }, (err) => fatal.push(err));
+    const pool = new EvalPool(1, { minConfidence: 0, jsonl: true, rows: false }, (err) => fatal.push(err), INPUT_BYTES);
     try {
       await pool.broadcast({ op: "replace", rules: [wire("R0001")] });
       const stale = { ...wire("R0002"), definition: JSON.stringify({ v: "0/old" }) };
