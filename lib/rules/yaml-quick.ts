@@ -83,8 +83,8 @@ const quickSchema = (): ReturnType<typeof FAILSAFE_SCHEMA.extend> => (schema ??=
 
 /**
  * Left to the `yaml` package: a directive line, a document marker with text right after it, an
- * explicit `?` key (block or flow), and a `#`
- * right after a closing quote or bracket (a comment it requires a space before, js-yaml does not).
+ * explicit `?` key (block or flow), and a `#` right after a closing quote or bracket (a comment it
+ * requires a space before, js-yaml does not).
  * Matches inside quoted text too: such a document is only read the slower way.
  */
 const REFUSED_TEXT = /^%|^(?:---|\.\.\.)(?![ \r\n]|$)|^[ -]*\?(?:[ \r\n]|$)|[[{,]\s*\?(?:[ \r\n]|$)|['"\]}]#/m;
@@ -130,10 +130,9 @@ export function quickDocumentValue(text: string): PlainDocument | null {
     if (v !== null && typeof v === "object") {
       if (isKey) notQuick();
       starts.set(v, start);
-    } else if (isKey) {
-      // A key: a single-line string that means the same to the `yaml` package and to an object.
-      if (typeof v !== "string" || v.length > MAX_KEY_LENGTH || v === "<<" || v in Object.prototype) notQuick();
-      if (s.input.slice(start, s.position).includes("\n")) notQuick();
+    } else if (isKey && (typeof v !== "string" || v.length > MAX_KEY_LENGTH || v === "<<" || v in Object.prototype)) {
+      // A key must be a string that means the same to the `yaml` package and to an object (one line: checked above).
+      notQuick();
     }
   };
   let value: unknown;
