@@ -104,10 +104,9 @@ function parseRuleUnguarded(yamlText: string, options: ParseRuleOptions): ParseR
   }
 
   const lineCounter = new LineCounter();
-  const cst = parseCst(lexed.tokens, lineCounter);
   // Duplicate keys are found below in linear time: the package's uniqueKeys check compares every
   // key of a mapping with every other (8,000 keys took 1.1 s).
-  const list = composeCst(cst);
+  const list = parseTokens(lexed.tokens, lineCounter);
   if (list.length === 0) {
     push([], 1, 1, "the file is empty: a rule needs rule_id, rule_version, name, applies_to, match and emits");
     return { rule: null, issues };
@@ -301,21 +300,18 @@ function checkRule(yamlText: string, options: ParseRuleOptions, data: unknown, c
 }
 
 /**
- * The Parser's tokens for the text, from the tokens already lexed by lexWithinLimits (the package's
- * Parser.parse(text) = lex + next per token + end); `lineCounter` learns every line start.
+ * What `parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })` returns,
+ * from the tokens already lexed by lexWithinLimits (the package's Parser.parse(text) = lex + next
+ * per token + end); `lineCounter` learns every line start.
  */
-function parseCst(tokens: readonly string[], lineCounter: LineCounter): CST.Token[] {
+function parseTokens(tokens: readonly string[], lineCounter: LineCounter): Document.Parsed[] {
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
-  const out: CST.Token[] = [];
-  for (const tok of tokens) for (const t of parser.next(tok)) out.push(t);
-  for (const t of parser.end()) out.push(t);
-  return out;
-}
-
-/** What `parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })` returns, from the Parser's tokens. */
-function composeCst(cst: readonly CST.Token[]): Document.Parsed[] {
-  return Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(cst)) as Document.Parsed[];
+  function* cst(): Generator<CST.Token, void> {
+    for (const tok of tokens) yield* parser.next(tok);
+    yield* parser.end();
+  }
+  return Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(cst())) as Document.Parsed[];
 }
 
 /** Like parseRule but throws ValidationError when the document has errors. */
